@@ -1,0 +1,158 @@
+/**
+ * Compiling a validated configuration into what serves traffic: per route, the request handlers
+ * of its policies in phase order, the response hooks, and header lists computed once; the router;
+ * the upstream definitions. Every policy's compile() runs here, at load, never per request.
+ */
+import type { Logger } from 'pino';
+import { ConfigError, type ConfigIssue, type ConfigPath } from '../core/config-error.js';
+import { PHASES, type CompiledPolicy, type Policy, type ResponseHandler } from '../core/policy.js';
+import { createDenial } from '../core/problem.js';
+import type { NamedHandler } from '../core/pipeline.js';
+import type { RequestContext } from '../core/context.js';
+import type { LoadedConfig } from './load.js';
+import type { Registry } from './registry.js';
+import type { GatewayConfig } from './schema.js';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) never forwarded in either direction. */
+export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization'] as const;
+
+/** One route, ready to serve. */
+export interface CompiledRoute {
+  /** Name for logs. */
+  readonly name: string;
+  /** Path template as written. */
+  readonly template: string;
+  /** Upstream name. */
+  readonly upstream: string;
+  /** Request handlers in phase order. */
+  readonly handlers: readonly NamedHandler[];
+  /** Response hooks in phase order. */
+  readonly responseHandlers: readonly ResponseHandler[];
+  /** End-of-request hooks. */
+  readonly endHandlers: ReadonlyArray<(ctx: RequestContext) => void>;
+  /** Headers set on every HTTPS response of this route, flat (name, value, …), lower-case names. */
+  readonly setHeaders: readonly string[];
+  /** The same for plain-HTTP responses: without Strict-Transport-Security (RFC 6797 §7.2). */
+  readonly setHeadersPlain: readonly string[];
+  /** Lower-case names dropped from upstream responses (hop-by-hop, configured, replaced by setHeaders). */
+  readonly dropResponseHeaders: ReadonlySet<string>;
+}
+
+/** The compiled routing table and everything else a server needs. */
+export interface CompiledGateway {
+  /** The validated config. */
+  readonly config: GatewayConfig;
+  /** Routes in config order. */
+  readonly routes: readonly CompiledRoute[];
+  /** Headers (from the defaults) for answers that match no route; its handlers never run. */
+  readonly fallback: CompiledRoute;
+  /** Lower-case names of request headers never forwarded. */
+  readonly dropRequestHeaders: ReadonlySet<string>;
+  /** Releases what policies opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * Compiles a loaded configuration. Throws ConfigError (with lines) when a policy refuses its
+ * config; every route is tried so all such mistakes are reported together.
+ *
+ * @example
+ * ```ts
+ * const compiled = compileGateway(loaded, registry, logger);
+ * compiled.routes[0].handlers.map((h) => h.policy) // ['size-limit', …]
+ * ```
+ */
+export function compileGateway(loaded: LoadedConfig, registry: Registry, logger: Logger): CompiledGateway {
+  const { config } = loaded;
+  const issues: ConfigIssue[] = [];
+  const compiledPolicies: CompiledPolicy[] = [];
+  const routes: CompiledRoute[] = [];
+
+  const compileParts = (routeName: string, effective: readonly EffectivePolicy[]) => {
+    const parts: Array<{ policy: Policy; compiled: CompiledPolicy }> = [];
+    for (const { name: policyName, value, path } of effective) {
+      const policy = registry.policies.get(policyName)!;
+      try {
+        const compiled = policy.compile(value as never, {
+          deny: (local, options) => {
+            const spec = policy.errors[local];
+            if (!spec) throw new Error(`policy ${policy.name} has no error code '${local}'`);
+            return createDenial(`${policy.name}.${local}`, spec, options);
+          },
+          logger,
+          routeName,
+          baseDir: loaded.baseDir,
+        });
+        compiledPolicies.push(compiled);
+        parts.push({ policy, compiled });
+      } catch (error) {
+        if (error instanceof ConfigError) for (const i of error.issues) issues.push({ ...i, path: [...path, ...i.path] });
+        else issues.push({ path, message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}`, severity: 'error' });
+      }
+    }
+    parts.sort((a, b) => PHASES.indexOf(a.policy.phase) - PHASES.indexOf(b.policy.phase));
+    return parts;
+  };
+
+  config.routes.forEach((route, index) => {
+    const name = route.name ?? `${route.methods.join(',')} ${route.path}`;
+    routes.push(assembleRoute(name, route.path, route.upstream, compileParts(name, effectivePolicies(config, index)), config));
+  });
+  // Answers that match no route still carry the defaults' response headers (security headers).
+  const defaultsOnly = Object.entries(config.defaults.policies).filter(([, v]) => v !== false).map(([name, value]) => ({ name, value, path: ['defaults', 'policies', name] }));
+  const fallback = assembleRoute('unmatched', '', '', compileParts('unmatched', defaultsOnly), config);
+
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) {
+    void Promise.allSettled(compiledPolicies.map(async (p) => p.close?.()));
+    throw new ConfigError(errors.map(loaded.locate));
+  }
+  return {
+    config,
+    routes,
+    fallback,
+    dropRequestHeaders: new Set([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]),
+    async close() {
+      await Promise.allSettled(compiledPolicies.map(async (p) => p.close?.()));
+    },
+  };
+}
+
+interface EffectivePolicy {
+  readonly name: string;
+  readonly value: unknown;
+  /** Where the value came from (route or defaults), for error paths. */
+  readonly path: ConfigPath;
+}
+
+function effectivePolicies(config: GatewayConfig, routeIndex: number): EffectivePolicy[] {
+  const route = config.routes[routeIndex]!;
+  const out = new Map<string, EffectivePolicy>();
+  for (const [name, value] of Object.entries(config.defaults.policies)) out.set(name, { name, value, path: ['defaults', 'policies', name] });
+  for (const [name, value] of Object.entries(route.policies)) out.set(name, { name, value, path: ['routes', routeIndex, 'policies', name] });
+  return [...out.values()].filter((p) => p.value !== false);
+}
+
+function assembleRoute(name: string, template: string, upstream: string, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy }>, config: GatewayConfig): CompiledRoute {
+  const setHeaders: string[] = [];
+  const drop = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripResponseHeaders.map((h) => h.toLowerCase())]);
+  const handlers: NamedHandler[] = [];
+  const responseHandlers: ResponseHandler[] = [];
+  const endHandlers: Array<(ctx: RequestContext) => void> = [];
+  for (const { policy, compiled } of parts) {
+    if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
+    if (compiled.onResponse) responseHandlers.push(compiled.onResponse);
+    if (compiled.onEnd) endHandlers.push(compiled.onEnd);
+    for (const [h, v] of compiled.responseHeaders?.set ?? []) {
+      const lower = h.toLowerCase();
+      setHeaders.push(lower, v);
+      drop.add(lower);
+    }
+    for (const h of compiled.responseHeaders?.remove ?? []) drop.add(h.toLowerCase());
+  }
+  const setHeadersPlain: string[] = [];
+  for (let i = 0; i < setHeaders.length; i += 2) {
+    if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
+  }
+  return { name, template, upstream, handlers, responseHandlers, endHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop };
+}

@@ -1,0 +1,105 @@
+/**
+ * The state of one request as it moves through the pipeline. One object per request, with every
+ * field initialised in the constructor so V8 keeps one hidden class for all of them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from './principal.js';
+import type { Denial } from './problem.js';
+
+/**
+ * One request in flight.
+ *
+ * @example
+ * ```ts
+ * onRequest(ctx) {
+ *   if (ctx.clientIp === '203.0.113.9') return blocked;
+ *   ctx.addResponseHeader('x-checked', 'yes');
+ * }
+ * ```
+ */
+export class RequestContext {
+  /** The incoming request (raw node:http object). */
+  readonly req: IncomingMessage;
+  /** The response; policies should not write to it directly but return a Denial. */
+  readonly res: ServerResponse;
+  /** Request method, upper case as sent. */
+  readonly method: string;
+  /** Path without the query string, as sent (not decoded). */
+  readonly path: string;
+  /** Query string without the leading `?` ('' when absent). */
+  readonly query: string;
+  /** `https` or `http`: the scheme the client used to reach this listener. */
+  readonly scheme: 'https' | 'http';
+  /** Client IP after trusted-proxy resolution. */
+  readonly clientIp: string;
+  /** Correlation id: the client's X-Request-Id when well-formed, else generated. */
+  readonly requestId: string;
+  /** When the request arrived, from performance.now() (ms). */
+  readonly startedAt: number;
+  /** The route template that matched (`/api/v1/tasks/{taskId}`), or '' when none did. */
+  route: string;
+  /** Path parameters of the matched route (values are URL-decoded by the router). */
+  params: Readonly<Record<string, string | undefined>>;
+  /** The caller, once the authenticate phase has identified one. */
+  principal: Principal | undefined;
+  /** The code of the refusal or failure this request ended with, if any (for logs and metrics). */
+  decision: string | undefined;
+  /** Status finally sent to the client. */
+  status: number;
+  /** Headers policies add to whatever response this request gets, flat: name, value, … */
+  readonly responseHeaders: string[];
+  /** Maximum request body bytes the proxy lets through (set with limitBody; Infinity when unset). */
+  maxBodyBytes: number;
+  /** The refusal sent when a streamed body grows past maxBodyBytes. */
+  bodyTooLarge: Denial | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, scheme: 'https' | 'http', clientIp: string, requestId: string, startedAt: number) {
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.query = q === -1 ? '' : url.slice(q + 1);
+    this.scheme = scheme;
+    this.clientIp = clientIp;
+    this.requestId = requestId;
+    this.startedAt = startedAt;
+    this.route = '';
+    this.params = EMPTY_PARAMS;
+    this.principal = undefined;
+    this.decision = undefined;
+    this.status = 0;
+    this.responseHeaders = [];
+    this.maxBodyBytes = Number.POSITIVE_INFINITY;
+    this.bodyTooLarge = undefined;
+  }
+
+  /**
+   * Caps the request body the proxy will stream upstream: a body that grows past `maxBytes`
+   * (chunked, so not caught by its Content-Length) is cut off and answered with `denial`.
+   *
+   * @example
+   * ```ts
+   * ctx.limitBody(1_048_576, tooLarge);
+   * ```
+   */
+  limitBody(maxBytes: number, denial: Denial): void {
+    this.maxBodyBytes = maxBytes;
+    this.bodyTooLarge = denial;
+  }
+
+  /**
+   * Adds a header to the response this request will get, whether from the upstream or a denial.
+   *
+   * @example
+   * ```ts
+   * ctx.addResponseHeader('x-ratelimit-remaining', '9');
+   * ```
+   */
+  addResponseHeader(name: string, value: string): void {
+    this.responseHeaders.push(name, value);
+  }
+}
+
+const EMPTY_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze({});

@@ -1,0 +1,124 @@
+/**
+ * The policy contract. A policy is one defence in one folder: a name (= folder = YAML key = error
+ * code prefix), the phase it runs in, a TypeBox schema of its config (the TypeScript type is
+ * inferred from it), its error codes, and compile(), which parses config once and returns the
+ * per-request handlers.
+ */
+import type { Static, TObject } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { RequestContext } from './context.js';
+import type { Denial, DenialOptions } from './problem.js';
+import type { ErrorSpec } from './errors.js';
+
+/**
+ * Phases, in the order a request meets them. Named phases, never numeric priorities.
+ */
+export const PHASES = ['connection', 'request', 'authenticate', 'limit', 'authorize', 'validate', 'response', 'log'] as const;
+
+/** One of {@link PHASES}. */
+export type Phase = (typeof PHASES)[number];
+
+/** What a request handler returns: nothing to continue, a Denial to refuse, or a Promise of either. */
+export type HandlerResult = void | Denial | Promise<void | Denial>;
+
+/** A per-request check. Synchronous handlers cost no microtask. */
+export type RequestHandler = (ctx: RequestContext) => HandlerResult;
+
+/**
+ * The upstream response's headers as the gateway will send them, flat (name, value, …; names
+ * lower case). Response handlers edit this list in place.
+ */
+export interface ResponseHead {
+  /** Upstream status code. */
+  status: number;
+  /** Flat header list, lower-case names. */
+  readonly headers: string[];
+}
+
+/** A response-phase hook: synchronous edits of the upstream response's head. */
+export type ResponseHandler = (ctx: RequestContext, head: ResponseHead) => void;
+
+/** Headers a policy adds to or removes from every response of a route, computed once. */
+export interface StaticResponseHeaders {
+  /** Added to every response (upstream or denial), replacing an upstream header of the same name. */
+  readonly set?: ReadonlyArray<readonly [string, string]>;
+  /** Removed from upstream responses (lower-case names). */
+  readonly remove?: readonly string[];
+}
+
+/** What compile() returns: the handlers this policy runs on each request. */
+export interface CompiledPolicy {
+  /** Runs in the policy's phase before the request is forwarded. */
+  readonly onRequest?: RequestHandler;
+  /** Runs on the upstream response head before it is sent. */
+  readonly onResponse?: ResponseHandler;
+  /** Runs when the request has ended (log phase), whatever the outcome. Must not throw. */
+  readonly onEnd?: (ctx: RequestContext) => void;
+  /** Response headers fixed at compile time (precomputed, no per-request work). */
+  readonly responseHeaders?: StaticResponseHeaders;
+  /** Releases resources (timers, connections) when the config is replaced or the gateway stops. */
+  readonly close?: () => void | Promise<void>;
+}
+
+/** What compile() may use besides its config. */
+export interface CompileEnv {
+  /** Builds a denial for one of this policy's own error codes (the local part, without the prefix). */
+  deny(localCode: string, options?: DenialOptions): Denial;
+  /** The gateway's logger, for load-time warnings (never on the hot path for every request). */
+  readonly logger: Logger;
+  /** Where the route this instance guards sits in the config, for messages. */
+  readonly routeName: string;
+  /** The directory of the configuration file, for resolving relative file names. */
+  readonly baseDir: string;
+}
+
+/** A policy definition, as passed to {@link definePolicy}. */
+export interface PolicyDefinition<S extends TObject> {
+  /** Folder name = YAML key = error-code prefix. Lower-case kebab. */
+  readonly name: string;
+  /** When it runs. */
+  readonly phase: Phase;
+  /** One sentence for docs and the generated JSON Schema. */
+  readonly description: string;
+  /** TypeBox schema of the config; every field described and defaulted. */
+  readonly schema: S;
+  /** The codes this policy refuses with, without the `name.` prefix. */
+  readonly errors: Readonly<Record<string, ErrorSpec>>;
+  /** Parses config once; throws ConfigError (path relative to this policy's config) on bad input. */
+  compile(config: Static<S>, env: CompileEnv): CompiledPolicy;
+}
+
+/** A registered policy (the definition, checked). */
+export type Policy<S extends TObject = TObject> = Readonly<PolicyDefinition<S>>;
+
+const NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const LOCAL_CODE = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Declares a policy. Checks its shape once, so a malformed policy fails when the registry is
+ * built, not on traffic.
+ *
+ * @example
+ * ```ts
+ * export default definePolicy({
+ *   name: 'deny-all',
+ *   phase: 'request',
+ *   description: 'Refuses every request.',
+ *   schema: Type.Object({}, { additionalProperties: false }),
+ *   errors: { denied: { status: 403, title: 'Forbidden', description: 'Always.' } },
+ *   compile(_config, env) {
+ *     const denied = env.deny('denied');
+ *     return { onRequest: () => denied };
+ *   },
+ * });
+ * ```
+ */
+export function definePolicy<S extends TObject>(definition: PolicyDefinition<S>): Policy<S> {
+  if (!NAME.test(definition.name)) throw new TypeError(`policy name '${definition.name}' must be lower-case kebab (a-z, 0-9, -)`);
+  if (!(PHASES as readonly string[]).includes(definition.phase)) throw new TypeError(`policy ${definition.name}: unknown phase '${definition.phase}'`);
+  if (typeof definition.compile !== 'function') throw new TypeError(`policy ${definition.name}: compile must be a function`);
+  for (const code of Object.keys(definition.errors)) {
+    if (!LOCAL_CODE.test(code)) throw new TypeError(`policy ${definition.name}: error code '${code}' must be lower-case snake`);
+  }
+  return Object.freeze({ ...definition });
+}

@@ -1,0 +1,22 @@
+/**
+ * The policies that ship with Portcullis. The config compiler builds its registry, the config
+ * schema and the error catalogue from this list; an explicit list, not a directory scan, so what
+ * runs is what was imported.
+ */
+import sizeLimit from './size-limit/index.js';
+import securityHeaders from './security-headers/index.js';
+
+export { sizeLimit, securityHeaders };
+export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
+export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
+
+/**
+ * Every built-in policy.
+ *
+ * @example
+ * ```ts
+ * const schema = buildConfigSchema(builtinPolicies);
+ * const catalogue = createCatalogue(builtinPolicies);
+ * ```
+ */
+export const builtinPolicies = [sizeLimit, securityHeaders] as const;

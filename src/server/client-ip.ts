@@ -1,0 +1,43 @@
+/**
+ * The client's IP address. X-Forwarded-For is believed only when the connection comes from a
+ * configured trusted proxy, and then only up to the rightmost address that is not itself a
+ * trusted proxy: everything left of it was written by someone we do not trust.
+ */
+import type { IncomingMessage } from 'node:http';
+import { compileIpList, normalizeIp } from '../core/ip.js';
+
+/** Resolves the client IP of a request. */
+export type ClientIpResolver = (req: IncomingMessage) => string;
+
+/**
+ * Compiles a resolver for a list of trusted proxies (addresses or CIDRs).
+ *
+ * @example
+ * ```ts
+ * const clientIp = createClientIpResolver(['10.0.0.0/8']);
+ * clientIp(req) // '203.0.113.7' when 10.0.0.5 forwarded "203.0.113.7, 10.0.0.9"
+ * ```
+ */
+export function createClientIpResolver(trustedProxies: readonly string[]): ClientIpResolver {
+  const peerOf = (req: IncomingMessage) => normalizeIp(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
+  if (trustedProxies.length === 0) return peerOf;
+  const trusted = compileIpList(trustedProxies);
+  return (req) => {
+    const peer = peerOf(req);
+    if (!trusted.has(peer)) return peer;
+    const header = req.headers['x-forwarded-for'];
+    if (typeof header !== 'string' || header === '') return peer;
+    let client = peer;
+    let end = header.length;
+    // Walk from the right: each hop was appended by the proxy to its right.
+    while (end > 0) {
+      const comma = header.lastIndexOf(',', end - 1);
+      const hop = normalizeIp(header.slice(comma + 1, end));
+      if (hop === undefined) return client; // garbage: stop at the last hop a trusted proxy vouched for
+      client = hop;
+      if (!trusted.has(hop)) return hop;
+      end = comma === -1 ? 0 : comma;
+    }
+    return client;
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The HTTP(S) servers: TLS 1.2 minimum, timeouts against slow clients, header limits, and the
+ * gateway's own problem+json for what node:http refuses before a request exists (malformed
+ * requests, header overflow, timeouts). The plain-HTTP listener only redirects to HTTPS.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { GatewayConfig } from '../config/schema.js';
+import { rawProblemResponse } from '../core/problem.js';
+import { coreDenial, type RequestListener } from './handler.js';
+
+/** Server settings, as validated. */
+export type ServerConfig = GatewayConfig['server'];
+
+/** Node server options shared by both listeners. */
+function serverOptions(config: ServerConfig): http.ServerOptions {
+  return {
+    maxHeaderSize: config.maxHeaderSize,
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks the two timeouts above on this interval (30 s by default, which would let a
+    // slow client hold a connection far past them).
+    connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    requireHostHeader: true,
+    joinDuplicateHeaders: false,
+  };
+}
+
+/**
+ * Creates the HTTPS server (not yet listening).
+ *
+ * @example
+ * ```ts
+ * const server = createHttpsServer(config.server, { cert, key }, listener);
+ * server.listen(8443);
+ * ```
+ */
+export function createHttpsServer(config: ServerConfig, tls: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly minVersion: 'TLSv1.2' | 'TLSv1.3' }, listener: RequestListener, securityHeaders: readonly string[]): https.Server {
+  const server = https.createServer({
+    ...serverOptions(config),
+    cert: tls.cert,
+    key: tls.key,
+    minVersion: tls.minVersion,
+    maxVersion: 'TLSv1.3',
+    honorCipherOrder: true,
+  }, listener);
+  harden(server, config, securityHeaders);
+  // Failed handshakes (old TLS versions, scanners) are the client's problem; they must not
+  // surface as errors of ours.
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  return server;
+}
+
+/**
+ * Creates a plain-HTTP server that serves `listener` (only when `redirect: false`).
+ *
+ * @example
+ * ```ts
+ * createPlainServer(config.server, listener, []).listen(8080);
+ * ```
+ */
+export function createPlainServer(config: ServerConfig, listener: RequestListener, securityHeaders: readonly string[]): http.Server {
+  const server = http.createServer(serverOptions(config), listener);
+  harden(server, config, securityHeaders);
+  return server;
+}
+
+const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * Creates the redirect-only listener: every request gets 308 to the same path on HTTPS.
+ *
+ * @example
+ * ```ts
+ * createRedirectServer(config.server, 8443).listen(8080);
+ * ```
+ */
+export function createRedirectServer(config: ServerConfig, httpsPort: number): http.Server {
+  const portSuffix = httpsPort === 443 ? '' : `:${httpsPort}`;
+  const server = http.createServer(serverOptions(config), (req, res) => {
+    const host = req.headers.host ?? '';
+    const url = req.url ?? '/';
+    if (!HOST.test(host) || !url.startsWith('/')) {
+      const denial = coreDenial('request.bad_request');
+      res.shouldKeepAlive = false;
+      res.writeHead(denial.status, { 'content-type': 'application/problem+json' });
+      res.end(`${denial.bodyPrefix},"requestId":"${randomUUID()}"}`);
+      return;
+    }
+    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+    const location = `https://${hostname}${portSuffix}${url}`;
+    const body = JSON.stringify({ location });
+    res.writeHead(308, { location, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  harden(server, config, []);
+  return server;
+}
+
+function harden(server: http.Server, config: ServerConfig, securityHeaders: readonly string[]): void {
+  server.maxHeadersCount = config.maxHeadersCount;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) {
+      socket.destroy();
+      return;
+    }
+    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'request.headers_too_large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT' ? 'request.timeout'
+        : 'request.bad_request';
+    socket.end(rawProblemResponse(coreDenial(code), randomUUID(), securityHeaders));
+  });
+}

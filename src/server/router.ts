@@ -1,0 +1,65 @@
+/**
+ * Method + path → compiled route, with find-my-way (a radix tree, as in Fastify). A path that
+ * exists with other methods answers 405 with Allow; anything else is 404.
+ */
+import FindMyWay from 'find-my-way';
+import type { CompiledRoute } from '../config/compile.js';
+import { parseTemplate } from '../config/route-template.js';
+
+/** A matched route. */
+export interface RouteMatch {
+  /** The route. */
+  readonly route: CompiledRoute;
+  /** Decoded path parameters (`*` holds a wildcard's rest). */
+  readonly params: Readonly<Record<string, string | undefined>>;
+}
+
+/** The router's answer: a match, the methods the path does take, or nothing. */
+export type RouteLookup = RouteMatch | { readonly allow: string } | undefined;
+
+/** A compiled routing table. */
+export interface Router {
+  /** Looks a request up; never throws (a malformed path is a miss). */
+  find(method: string, path: string): RouteLookup;
+}
+
+/**
+ * Builds the router for compiled routes (their templates were checked at load).
+ *
+ * @example
+ * ```ts
+ * const router = createRouter(compiled.routes, config.routes.map((r) => r.methods));
+ * router.find('GET', '/api/v1/tasks/42') // { route, params: { taskId: '42' } }
+ * ```
+ */
+export function createRouter(routes: readonly CompiledRoute[], methods: ReadonlyArray<readonly string[]>): Router {
+  const options = { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true, maxParamLength: 1000 } as const;
+  const byMethod = FindMyWay(options);
+  const byPath = FindMyWay(options);
+  const allowed = new Map<string, string[]>();
+  routes.forEach((route, i) => {
+    const parsed = parseTemplate(route.template);
+    if (typeof parsed === 'string') throw new Error(`route ${route.name}: ${parsed}`);
+    for (const method of methods[i] ?? []) byMethod.on(method as 'GET', parsed.routerPath, noop, route);
+    const list = allowed.get(parsed.routerPath) ?? [];
+    list.push(...(methods[i] ?? []));
+    allowed.set(parsed.routerPath, list);
+  });
+  for (const [path, list] of allowed) byPath.on('GET', path, noop, { allow: [...new Set(list)].sort().join(', ') });
+
+  return {
+    find(method: string, path: string): RouteLookup {
+      try {
+        const hit = byMethod.find(method as 'GET', path);
+        if (hit) return { route: hit.store as CompiledRoute, params: hit.params };
+        const other = byPath.find('GET', path);
+        if (other) return other.store as { allow: string };
+      } catch {
+        // find-my-way throws on some malformed encodings: for us that is simply no route.
+      }
+      return undefined;
+    },
+  };
+}
+
+function noop(): void {}
