@@ -53,12 +53,13 @@ export function compileIpList(entries: readonly string[]): IpMatcher {
       return;
     }
     const bitsText = entry.slice(slash + 1);
-    let bits = Number(bitsText);
-    const max = family === 'ipv4' ? 32 : 128;
-    if (!/^\d{1,3}$/.test(bitsText) || bits > max) throw new IpListError(index, `'${entry}' has an invalid prefix length (0-${max})`);
+    const mapped = family === 'ipv4' && entry.includes(':');
+    const bits = Number(bitsText);
+    const min = mapped ? 96 : 0;
+    const max = family === 'ipv4' && !mapped ? 32 : 128;
+    if (!/^\d{1,3}$/.test(bitsText) || bits > max || bits < min) throw new IpListError(index, `'${entry}' has an invalid prefix length (${min}-${max})`);
     // An IPv4-mapped CIDR (::ffff:10.0.0.0/104) covers the IPv4 range it maps.
-    if (family === 'ipv4' && entry.includes(':')) bits = Math.max(0, bits - 96);
-    list.addSubnet(addr, bits, family);
+    list.addSubnet(addr, mapped ? bits - 96 : bits, family);
   });
   return {
     has(address: string): boolean {
