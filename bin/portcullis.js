@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// The CLI entry: the compiled build when present, otherwise the TypeScript sources through tsx
-// (a git checkout before `npm run build`).
+// The CLI entry. In a checkout (src/ present) it runs the TypeScript sources through tsx, so a
+// stale dist/ can never shadow the code; an installed package has only dist/ and runs that.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const built = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
-} else {
+const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))).href);
+  await import(pathToFileURL(source).href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
 }

@@ -15,7 +15,7 @@ const USAGE = `usage: portcullis <command> [options]
 
 commands:
   start --config FILE   run the gateway
-  check FILE            validate a configuration file: each mistake with its path, line and reason
+  check FILE [--json]   validate a configuration file: each mistake with its path, line and reason
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -102,7 +102,14 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
   const defaultsOnly = Object.entries(config.defaults.policies).filter(([, v]) => v !== false).map(([name, value]) => ({ name, value, path: ['defaults', 'policies', name] }));
   const fallback = assembleRoute('unmatched', '', '', compileParts('unmatched', defaultsOnly), config);
 
-  const errors = issues.filter((i) => i.severity === 'error');
+  // A mistake in the defaults is found once per route that inherits it: report it once.
+  const seen = new Set<string>();
+  const errors = issues.filter((i) => {
+    const key = `${JSON.stringify(i.path)}|${i.message}`;
+    if (i.severity !== 'error' || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   if (errors.length > 0) {
     void Promise.allSettled(compiledPolicies.map(async (p) => p.close?.()));
     throw new ConfigError(errors.map(loaded.locate));

@@ -93,29 +93,40 @@ export function loadConfigText(text: string, options: LoadOptions): LoadedConfig
  * ```
  */
 export function validateData(data: unknown, options: LoadOptions): ConfigIssue[] {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isMapping(data)) {
     return [{ path: [], message: 'the file must be a YAML mapping with upstreams and routes', severity: 'error' }];
   }
   const { registry } = options;
-  if (!registry.validateFile(data)) return ajvIssues(registry.validateFile.errors ?? []);
-  const config = data as GatewayConfig;
-  const issues: ConfigIssue[] = [];
-  const defaults = config.defaults.policies as Record<string, unknown>;
-  for (const name of ALWAYS_ON) {
-    // `{}` is a complete config for these: validation below fills in their safe defaults.
-    if (registry.policies.has(name) && !Object.hasOwn(defaults, name)) defaults[name] = {};
+  const schemaValid = registry.validateFile(data);
+  const issues: ConfigIssue[] = schemaValid ? [] : ajvIssues(registry.validateFile.errors ?? []);
+  // Policy configs are checked even when the rest of the file is not valid, so that one run of
+  // `check` lists every mistake; each `policies` that is a mapping is checked where it stands.
+  const defaults = isMapping(data.defaults) && isMapping(data.defaults.policies) ? data.defaults.policies : undefined;
+  if (defaults) {
+    for (const name of ALWAYS_ON) {
+      // `{}` is a complete config for these: validation below fills in their safe defaults.
+      if (registry.policies.has(name) && !Object.hasOwn(defaults, name)) defaults[name] = {};
+    }
+    validatePolicies(defaults, ['defaults', 'policies'], registry, issues);
   }
-  validatePolicies(config.defaults.policies, ['defaults', 'policies'], registry, issues);
-  config.routes.forEach((route, i) => validatePolicies(route.policies, ['routes', i, 'policies'], registry, issues));
-  if (issues.length > 0) return issues;
-  return semanticIssues(config, options.baseDir);
+  if (Array.isArray(data.routes)) {
+    data.routes.forEach((route: unknown, i) => {
+      if (isMapping(route) && isMapping(route.policies)) validatePolicies(route.policies, ['routes', i, 'policies'], registry, issues);
+    });
+  }
+  if (!schemaValid || issues.length > 0) return issues;
+  return semanticIssues(data as GatewayConfig, options.baseDir);
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function validatePolicies(policies: Readonly<Record<string, unknown>>, base: ConfigPath, registry: Registry, issues: ConfigIssue[]): void {
   for (const [name, value] of Object.entries(policies)) {
     if (value === false) continue;
     const path = [...base, name];
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    if (!isMapping(value)) {
       issues.push({ path, message: 'must be a mapping of the policy\'s settings, or false to switch it off', severity: 'error' });
       continue;
     }

@@ -2,7 +2,7 @@
  * A parsed YAML document with its source positions, so that any mistake found later (schema,
  * semantics, a policy's compile()) can be reported with its line and column.
  */
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import type { ConfigIssue, ConfigPath } from '../core/config-error.js';
 
 /** A YAML document plus where each node sits. */
@@ -58,12 +58,30 @@ export function parseYamlSource(text: string): YamlSource {
 }
 
 function offsetOf(doc: Document, path: ConfigPath): number | undefined {
-  // Walk down as far as the path exists; a missing key is reported at its parent.
-  for (let n = path.length; n >= 0; n--) {
-    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) return node.range[0];
+  // Walk down as far as the path exists; a missing key is reported at its parent. A mapping entry
+  // is reported at its key, which is on the line an operator looks for even when the value is a
+  // block starting on the next line.
+  let node: unknown = doc.contents;
+  let offset = isNode(node) && node.range ? node.range[0] : undefined;
+  for (const seg of path) {
+    let next: unknown;
+    let at: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      next = pair.value;
+      at = pair.key;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      next = node.items[seg];
+      at = next;
+    } else {
+      break;
+    }
+    if (!isNode(at) || !at.range) break;
+    offset = at.range[0];
+    node = next;
   }
-  return undefined;
+  return offset;
 }
 
 function firstLine(message: string): string {

@@ -5,6 +5,7 @@
  */
 import sizeLimit from './size-limit/index.js';
 import securityHeaders from './security-headers/index.js';
+import type { Policy } from '../core/policy.js';
 
 export { sizeLimit, securityHeaders };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
@@ -19,4 +20,4 @@ export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-he
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies = [sizeLimit, securityHeaders] as const;
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders];
