@@ -114,10 +114,12 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
 async function loadAndCompile(file: string): Promise<LoadedConfig> {
   const registry = createRegistry(builtinPolicies);
   const loaded = await loadConfigFile(file, registry);
-  // Policy compile() refusals (contradictory settings, unreadable files) are mistakes too.
+  // Policy compile() refusals (contradictory settings, unreadable files) are mistakes too, and
+  // its warnings (risky settings such as HS256 secrets) are reported with the loader's.
   const compiled = compileGateway(loaded, registry, pino({ level: 'silent' }));
   await compiled.close();
-  return loaded;
+  const warnings = [...loaded.warnings, ...compiled.warnings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { ...loaded, warnings };
 }
 
 function parseCheckArgs(args: string[]): { file: string; json: boolean } | string {

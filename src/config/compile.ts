@@ -9,6 +9,7 @@ import { PHASES, type CompiledPolicy, type Policy, type ResponseHandler } from '
 import { createDenial } from '../core/problem.js';
 import type { NamedHandler } from '../core/pipeline.js';
 import type { RequestContext } from '../core/context.js';
+import { NO_OUTBOUND, type OutboundClient } from '../core/outbound.js';
 import type { LoadedConfig } from './load.js';
 import type { Registry } from './registry.js';
 import type { GatewayConfig } from './schema.js';
@@ -48,21 +49,26 @@ export interface CompiledGateway {
   readonly fallback: CompiledRoute;
   /** Lower-case names of request headers never forwarded. */
   readonly dropRequestHeaders: ReadonlySet<string>;
+  /** Warnings from policies' compile() (risky but valid settings), with lines. */
+  readonly warnings: readonly ConfigIssue[];
+  /** Runs every policy's ready() (first fetches); failures are logged, the policies fail closed. */
+  ready(): Promise<void>;
   /** Releases what policies opened. */
   close(): Promise<void>;
 }
 
 /**
  * Compiles a loaded configuration. Throws ConfigError (with lines) when a policy refuses its
- * config; every route is tried so all such mistakes are reported together.
+ * config; every route is tried so all such mistakes are reported together. Without an outbound
+ * client (`check`, tests) policies get one that refuses every request.
  *
  * @example
  * ```ts
- * const compiled = compileGateway(loaded, registry, logger);
+ * const compiled = compileGateway(loaded, registry, logger, outbound);
  * compiled.routes[0].handlers.map((h) => h.policy) // ['size-limit', …]
  * ```
  */
-export function compileGateway(loaded: LoadedConfig, registry: Registry, logger: Logger): CompiledGateway {
+export function compileGateway(loaded: LoadedConfig, registry: Registry, logger: Logger, outbound: OutboundClient = NO_OUTBOUND): CompiledGateway {
   const { config } = loaded;
   const issues: ConfigIssue[] = [];
   const compiledPolicies: CompiledPolicy[] = [];
@@ -82,6 +88,8 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
           logger,
           routeName,
           baseDir: loaded.baseDir,
+          outbound,
+          warn: (relative, message) => issues.push({ path: [...path, ...relative], message, severity: 'warning' }),
         });
         compiledPolicies.push(compiled);
         parts.push({ policy, compiled });
@@ -114,11 +122,26 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     void Promise.allSettled(compiledPolicies.map(async (p) => p.close?.()));
     throw new ConfigError(errors.map(loaded.locate));
   }
+  const seenWarnings = new Set<string>();
+  const warnings = issues.filter((i) => i.severity === 'warning').filter((w) => {
+    // A default's warning would otherwise repeat once per route.
+    const key = `${JSON.stringify(w.path)}|${w.message}`;
+    if (seenWarnings.has(key)) return false;
+    seenWarnings.add(key);
+    return true;
+  }).map(loaded.locate);
   return {
     config,
     routes,
     fallback,
+    warnings,
     dropRequestHeaders: new Set([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]),
+    async ready() {
+      const results = await Promise.allSettled(compiledPolicies.map(async (p) => p.ready?.()));
+      for (const r of results) {
+        if (r.status === 'rejected') logger.error({ event: 'policy_not_ready', err: r.reason as unknown }, 'a policy could not get ready; it fails closed until it recovers');
+      }
+    },
     async close() {
       await Promise.allSettled(compiledPolicies.map(async (p) => p.close?.()));
     },

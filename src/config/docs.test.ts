@@ -77,7 +77,7 @@ test('errors.md has a row for every code of the catalogue', () => {
 
 test('configuration.md has a section for every top-level key with fields', () => {
   const headings = configurationMarkdown(builtinPolicies).split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
-  assert.deepEqual(headings, ['Top-level keys', 'server', 'upstreams', 'proxy', 'log', 'defaults', 'routes', 'Policies']);
+  assert.deepEqual(headings, ['Top-level keys', 'server', 'upstreams', 'proxy', 'outbound', 'log', 'defaults', 'routes', 'Policies']);
 });
 
 test('configuration.md has a section for every policy', () => {

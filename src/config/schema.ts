@@ -49,6 +49,12 @@ const Proxy = strictObject({
   stripResponseHeaders: Type.Array(headerName({ description: 'A header name.' }), { description: 'Headers removed from upstream responses.', default: [], maxItems: 200 }),
 }, { description: 'Forwarding behaviour for every route.', default: {} });
 
+const Outbound = strictObject({
+  timeoutMs: durationMs({ description: 'Deadline of each request the gateway makes itself (JWKS, introspection …), connect to last byte.', default: 5_000 }),
+  maxResponseBytes: bytes({ description: 'Largest response body the gateway accepts for its own requests.', default: 1_048_576, minimum: 1024 }),
+  allow: Type.Array(httpUrl({ description: 'An origin, e.g. http://localhost:9000.' }), { description: 'Origins exempt from the https-only and public-address rules of the gateway\'s own requests (a local identity provider). Every other outbound request must be https to a public address.', default: [], maxItems: 100 }),
+}, { description: 'The gateway\'s own outbound requests (JWKS, OIDC discovery, token introspection).', default: {} });
+
 const Log = strictObject({
   level: stringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'Lowest level written.', default: 'info' }),
   access: Type.Boolean({ description: 'One JSON line per request.', default: true }),
@@ -93,6 +99,7 @@ export function buildConfigSchema(policies: readonly Policy[], mode: 'document' 
     server: Server,
     upstreams: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Upstream, { description: 'Named upstream services.', additionalProperties: false }),
     proxy: Proxy,
+    outbound: Outbound,
     log: Log,
     defaults: strictObject({ policies: Policies }, { description: 'Policies applied to every route; a route\'s own settings for a policy replace these.', default: {} }),
     routes: Type.Array(Route, { description: 'The routes; anything not matched is 404.', minItems: 1, maxItems: 10_000 }),

@@ -27,6 +27,20 @@ export interface RequestEndMessage {
   readonly completed: boolean;
 }
 
+/** Published for every security-relevant decision (authentication successes and failures …). */
+export interface AuditMessage {
+  /** The request. */
+  readonly ctx: RequestContext;
+  /** What kind of decision (`authentication`). */
+  readonly type: string;
+  /** success or failure. */
+  readonly outcome: 'success' | 'failure';
+  /** The policy or method that decided. */
+  readonly method: string;
+  /** The exact reason of a failure (never a secret). */
+  readonly reason: string | undefined;
+}
+
 /** Published when a policy throws or an internal error is caught on the request path. */
 export interface InternalErrorMessage {
   /** The request, when there is one. */
@@ -50,6 +64,7 @@ export const CHANNELS = {
   decision: 'portcullis:decision',
   requestEnd: 'portcullis:request-end',
   internalError: 'portcullis:internal-error',
+  audit: 'portcullis:audit',
 } as const;
 
 /** The channel objects, created per gateway (named channels are shared process-wide by Node). */
@@ -57,6 +72,7 @@ export interface Channels {
   readonly decision: diagnostics.Channel;
   readonly requestEnd: diagnostics.Channel;
   readonly internalError: diagnostics.Channel;
+  readonly audit: diagnostics.Channel;
 }
 
 /**
@@ -74,5 +90,6 @@ export function getChannels(): Channels {
     decision: diagnostics.channel(CHANNELS.decision),
     requestEnd: diagnostics.channel(CHANNELS.requestEnd),
     internalError: diagnostics.channel(CHANNELS.internalError),
+    audit: diagnostics.channel(CHANNELS.audit),
   };
 }

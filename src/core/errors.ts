@@ -59,6 +59,26 @@ export const CORE_ERRORS = {
     title: 'Bad Request',
     description: 'The request body was aborted or malformed while the gateway was reading or forwarding it.',
   },
+  'authenticate.required': {
+    status: 401,
+    title: 'Unauthorized',
+    description: 'The route requires authentication and the request carried no credential of a kind the route accepts. WWW-Authenticate lists them.',
+  },
+  'authenticate.invalid_token': {
+    status: 401,
+    title: 'Unauthorized',
+    description: 'The bearer token was refused (RFC 6750 invalid_token). Which check failed (signature, expiry, audience …) is in the gateway\'s log and audit trail, never in the response.',
+  },
+  'authenticate.invalid_credentials': {
+    status: 401,
+    title: 'Unauthorized',
+    description: 'The API key or other credential was refused (unknown, revoked, expired, not valid for this route). Why is in the log and audit trail only.',
+  },
+  'authenticate.unavailable': {
+    status: 503,
+    title: 'Service Unavailable',
+    description: 'The credential could not be checked because the identity provider (JWKS, introspection) is unreachable; authentication fails closed.',
+  },
   'proxy.upstream_unavailable': {
     status: 502,
     title: 'Bad Gateway',

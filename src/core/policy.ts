@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import type { RequestContext } from './context.js';
 import type { Denial, DenialOptions } from './problem.js';
 import type { ErrorSpec } from './errors.js';
+import type { Principal } from './principal.js';
+import type { OutboundClient } from './outbound.js';
+import type { ConfigPath } from './config-error.js';
 
 /**
  * Phases, in the order a request meets them. Named phases, never numeric priorities.
@@ -46,6 +49,21 @@ export interface StaticResponseHeaders {
   readonly remove?: readonly string[];
 }
 
+/**
+ * What an authentication method concluded about a request: no credential of its kind
+ * (undefined: the next method is tried), an identified principal, or a refusal with the exact
+ * reason for logs and audit (never sent to the client).
+ */
+export type AuthOutcome = undefined | { readonly principal: Principal } | AuthFailure;
+
+/** A refused credential. */
+export interface AuthFailure {
+  /** Why, precisely (`token_expired`, `bad_signature`, `key_revoked` …): logs and audit only. */
+  readonly reason: string;
+  /** What the client gets (401 invalid_token, 503 unavailable …). */
+  readonly denial: Denial;
+}
+
 /** What compile() returns: the handlers this policy runs on each request. */
 export interface CompiledPolicy {
   /** Runs in the policy's phase before the request is forwarded. */
@@ -56,6 +74,18 @@ export interface CompiledPolicy {
   readonly onEnd?: (ctx: RequestContext) => void;
   /** Response headers fixed at compile time (precomputed, no per-request work). */
   readonly responseHeaders?: StaticResponseHeaders;
+  /**
+   * For authenticate-phase policies: examine the request's credential. The compiler combines the
+   * methods of a route into one step: the first method that finds its credential decides.
+   */
+  readonly authenticate?: (ctx: RequestContext) => AuthOutcome | Promise<AuthOutcome>;
+  /** For authenticate-phase policies: the WWW-Authenticate challenge sent when no credential came (`Bearer realm="api"`). */
+  readonly challenge?: string;
+  /**
+   * Called once before the gateway starts listening, never by `check` (the first JWKS fetch, for
+   * example). A rejection is logged and the policy fails closed until it recovers.
+   */
+  readonly ready?: () => Promise<void>;
   /** Releases resources (timers, connections) when the config is replaced or the gateway stops. */
   readonly close?: () => void | Promise<void>;
 }
@@ -70,6 +100,10 @@ export interface CompileEnv {
   readonly routeName: string;
   /** The directory of the configuration file, for resolving relative file names. */
   readonly baseDir: string;
+  /** The gateway's one client for its own outbound requests (JWKS, introspection …). */
+  readonly outbound: OutboundClient;
+  /** Reports a risky but valid setting (path relative to this policy's config); `check` prints it. */
+  warn(path: ConfigPath, message: string): void;
 }
 
 /** A policy definition, as passed to {@link definePolicy}. */

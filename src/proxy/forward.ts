@@ -19,8 +19,14 @@ export interface ForwardCallbacks {
   fail(ctx: RequestContext, route: CompiledRoute, failure: ForwardFailure): void;
 }
 
-/** Why forwarding failed: the catalogue code to answer with, or a denial (body too large). */
-export type ForwardFailure = { readonly code: 'proxy.upstream_unavailable' | 'proxy.upstream_timeout' | 'request.invalid_body'; readonly error: Error } | { readonly denial: Denial };
+/**
+ * Why forwarding failed: the catalogue code to answer with, a denial (body too large), or a
+ * response hook of a policy that threw (the gateway's fault, not the upstream's).
+ */
+export type ForwardFailure =
+  | { readonly code: 'proxy.upstream_unavailable' | 'proxy.upstream_timeout' | 'request.invalid_body'; readonly error: Error }
+  | { readonly denial: Denial }
+  | { readonly hookError: unknown };
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
@@ -94,6 +100,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private readonly callbacks: ForwardCallbacks;
   private readonly res: ServerResponse;
   private controller: Dispatcher.DispatchController | undefined;
+  private hookError: unknown;
 
   constructor(ctx: RequestContext, route: CompiledRoute, callbacks: ForwardCallbacks) {
     this.ctx = ctx;
@@ -101,6 +108,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.callbacks = callbacks;
     this.res = ctx.res;
     this.controller = undefined;
+    this.hookError = undefined;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -117,9 +125,13 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const drop = this.route.dropResponseHeaders;
+    // Names the upstream lists in Connection are hop-by-hop in this direction too (RFC 9110 §7.6.1).
+    const connection = headers.connection;
+    const hop = typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close' ? connection.toLowerCase().split(',').map((t) => t.trim()) : undefined;
     const out: string[] = [];
     for (const name in headers) {
-      if (drop.has(name)) continue;
+      // X-Request-Id is the gateway's (appended below); an upstream's own would make two.
+      if (drop.has(name) || name === 'x-request-id' || hop?.includes(name) === true) continue;
       const value = headers[name];
       if (typeof value === 'string') out.push(name, value);
       else if (value !== undefined) for (const v of value) out.push(name, v);
@@ -131,7 +143,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     out.push('x-request-id', this.ctx.requestId);
     const head = { status: statusCode, headers: out };
     const hooks = this.route.responseHandlers;
-    for (let i = 0; i < hooks.length; i++) hooks[i]!(this.ctx, head);
+    try {
+      for (let i = 0; i < hooks.length; i++) hooks[i]!(this.ctx, head);
+    } catch (error) {
+      // A policy failed on the response: nothing of the upstream answer goes out (fail closed).
+      this.hookError = error ?? new Error('response hook threw');
+      controller.abort(error instanceof Error ? error : new Error('response hook threw'));
+      return;
+    }
     this.ctx.status = head.status;
     this.res.writeHead(head.status, out);
   }
@@ -148,6 +167,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.hookError !== undefined) {
+      this.callbacks.fail(this.ctx, this.route, { hookError: this.hookError });
+      return;
+    }
     if (this.res.headersSent || this.res.destroyed) {
       // Mid-body failure: the only honest signal left is to cut the connection.
       this.res.destroy();

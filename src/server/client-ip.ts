@@ -4,7 +4,16 @@
  * trusted proxy: everything left of it was written by someone we do not trust.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { compileIpList, normalizeIp } from '../core/ip.js';
+
+const PEER = Symbol('portcullis.peer');
+
+/** The connection's peer address, normalised once per connection. */
+function peerOf(req: IncomingMessage): string {
+  const socket = req.socket as Socket & { [PEER]?: string };
+  return (socket[PEER] ??= normalizeIp(socket.remoteAddress ?? '') ?? '0.0.0.0');
+}
 
 /** Resolves the client IP of a request. */
 export type ClientIpResolver = (req: IncomingMessage) => string;
@@ -19,12 +28,15 @@ export type ClientIpResolver = (req: IncomingMessage) => string;
  * ```
  */
 export function createClientIpResolver(trustedProxies: readonly string[]): ClientIpResolver {
-  const peerOf = (req: IncomingMessage) => normalizeIp(req.socket.remoteAddress ?? '') ?? '0.0.0.0';
   if (trustedProxies.length === 0) return peerOf;
   const trusted = compileIpList(trustedProxies);
+  // Whether the peer is trusted is fixed for the connection; keep-alive requests reuse the answer.
+  const peerTrusted = new WeakMap<Socket, boolean>();
   return (req) => {
     const peer = peerOf(req);
-    if (!trusted.has(peer)) return peer;
+    let isTrusted = peerTrusted.get(req.socket);
+    if (isTrusted === undefined) peerTrusted.set(req.socket, (isTrusted = trusted.has(peer)));
+    if (!isTrusted) return peer;
     const header = req.headers['x-forwarded-for'];
     if (typeof header !== 'string' || header === '') return peer;
     let client = peer;

@@ -15,6 +15,7 @@ import { getChannels } from '../core/channels.js';
 import { createAccessLogger } from '../observe/access-log.js';
 import { headerRedactionSet } from '../observe/logger.js';
 import { createUpstreamClient, type UpstreamClient } from '../proxy/upstream.js';
+import { createOutboundClient } from '../outbound/client.js';
 import { createClientIpResolver } from './client-ip.js';
 import { createRequestListener, type HandlerState } from './handler.js';
 import { createHttpsServer, createPlainServer, createRedirectServer } from './listeners.js';
@@ -53,8 +54,20 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { loaded, registry, logger } = options;
   const config = loaded.config;
-  const compiled = compileGateway(loaded, registry, logger);
+  const outbound = createOutboundClient(config.outbound);
+  let compiled: CompiledGateway;
+  try {
+    compiled = compileGateway(loaded, registry, logger, outbound);
+  } catch (error) {
+    await outbound.close();
+    throw error;
+  }
+  for (const w of compiled.warnings) logger.warn({ event: 'config_warning', path: w.path, line: w.line }, w.message);
   const state = buildState(compiled, logger);
+  const closeAll = async () => {
+    await closeState(state);
+    await outbound.close();
+  };
   let draining = false;
   const servers: http.Server[] = [];
   const listen = (server: http.Server, port: number, host: string) => new Promise<AddressInfo>((ok, fail) => {
@@ -73,6 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let httpsAddress: AddressInfo | undefined;
   let httpAddress: AddressInfo | undefined;
   try {
+    await compiled.ready();
     if (config.server.https) {
       const tls = config.server.https;
       const server = createHttpsServer(config.server, {
@@ -93,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
   } catch (error) {
     for (const s of servers) s.close();
-    await closeState(state);
+    await closeAll();
     throw error;
   }
   logger.info({ event: 'started', https: httpsAddress, http: httpAddress, routes: compiled.routes.length }, 'gateway listening');
@@ -115,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         timer.unref();
         await Promise.all(closed);
         clearTimeout(timer);
-        await closeState(state);
+        await closeAll();
         logger.info({ event: 'stopped' }, 'gateway stopped');
       })();
       return closing;
@@ -135,6 +149,7 @@ function buildState(compiled: CompiledGateway, logger: Logger): HandlerState {
     logger,
     accessLog: config.log.access ? createAccessLogger(logger, { includeHeaders: config.log.includeHeaders, redact: headerRedactionSet(config.log.redactHeaders) }) : undefined,
     channels: getChannels(),
+    maxRawHeaders: config.server.maxHeadersCount * 2,
   };
 }
 

@@ -29,6 +29,8 @@ export interface HandlerState {
   readonly logger: Logger;
   readonly accessLog: AccessLogger | undefined;
   readonly channels: Channels;
+  /** 2 × server.maxHeadersCount: the longest rawHeaders list accepted. */
+  readonly maxRawHeaders: number;
 }
 
 /** A request listener for node:http(s). */
@@ -38,6 +40,26 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 // forms an upstream may normalise into a path the gateway never checked.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const UNSAFE_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|%2f|%5c|%00|[\\\x00-\x20\x7f]/i;
+
+/**
+ * A Host header value: a registered name or IPv4 address (RFC 3986 reg-name without
+ * percent-encoding and sub-delims) or a bracketed IPv6 literal, with an optional port.
+ */
+export const VALID_HOST = /^(?:[A-Za-z0-9._~-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+function hostIsValid(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (host === undefined) return req.httpVersionMinor === 0;
+  if (!VALID_HOST.test(host)) return false;
+  // node keeps the first of repeated Host lines; the raw list shows whether there were more.
+  const raw = req.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++seen > 1) return false;
+  }
+  return true;
+}
 
 // The response carries its request's context, so the one shared close listener needs no closure.
 const CTX = Symbol('portcullis.ctx');
@@ -77,6 +99,19 @@ export function createRequestListener(getState: () => HandlerState, scheme: 'htt
     tracked[CTX] = ctx;
     tracked[STATE] = state;
     res.once('close', onResponseClose);
+    // node:http silently drops headers past maxHeadersCount; the listener lets one more through
+    // so that a request with too many is refused here rather than checked on a truncated list.
+    if (req.rawHeaders.length > state.maxRawHeaders) {
+      refuse(state, ctx, coreDenial('request.headers_too_large'), headersOf(ctx, state.compiled.fallback), 'gateway');
+      return;
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, with more than one, or with an invalid
+    // one is answered 400 (node's own check is off: its bare 400 would carry neither
+    // problem+json nor the security headers). The Host goes upstream as X-Forwarded-Host.
+    if (!hostIsValid(req)) {
+      refuse(state, ctx, coreDenial('request.bad_request'), headersOf(ctx, state.compiled.fallback), 'gateway');
+      return;
+    }
     if (UNSAFE_PATH.test(ctx.path) || ctx.path.charCodeAt(0) !== 47 /* / */) {
       refuse(state, ctx, coreDenial('request.invalid_path'), headersOf(ctx, state.compiled.fallback), 'gateway');
       return;
@@ -103,6 +138,28 @@ export function createRequestListener(getState: () => HandlerState, scheme: 'htt
   };
 }
 
+/**
+ * Answers the request a response belongs to with a core refusal, when node:http gives up on a
+ * connection whose request the listener already has (requestTimeout while the body trickles in):
+ * the client gets the request's own id and the access log the real status and decision. Returns
+ * false when `res` is not an unanswered response of this listener.
+ *
+ * @example
+ * ```ts
+ * if (!refuseInFlight(res, 'request.timeout')) socket.end(rawProblemResponse(…));
+ * ```
+ */
+export function refuseInFlight(res: ServerResponse, code: CoreErrorCode): boolean {
+  const tracked = res as TrackedResponse;
+  const ctx = tracked[CTX];
+  const state = tracked[STATE];
+  if (!ctx || !state || res.headersSent || res.destroyed) return false;
+  res.shouldKeepAlive = false;
+  const route = tracked[ROUTE];
+  refuse(state, ctx, coreDenial(code), headersOf(ctx, route ?? state.compiled.fallback), 'gateway');
+  return true;
+}
+
 function proceed(state: HandlerState, ctx: RequestContext, route: CompiledRoute, outcome: PipelineOutcome): void {
   if (outcome === undefined) {
     if (ctx.res.destroyed) return;
@@ -124,6 +181,10 @@ function proceed(state: HandlerState, ctx: RequestContext, route: CompiledRoute,
 function failed(state: HandlerState, ctx: RequestContext, route: CompiledRoute, failure: ForwardFailure): void {
   if ('denial' in failure) {
     refuse(state, ctx, failure.denial, headersOf(ctx, route), failure.denial.code.slice(0, failure.denial.code.indexOf('.')));
+    return;
+  }
+  if ('hookError' in failure) {
+    internalError(state, ctx, headersOf(ctx, route), 'response', failure.hookError);
     return;
   }
   // The upstream's own error text is logged, never sent.

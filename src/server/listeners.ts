@@ -9,22 +9,27 @@ import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { GatewayConfig } from '../config/schema.js';
 import { rawProblemResponse } from '../core/problem.js';
-import { coreDenial, type RequestListener } from './handler.js';
+import { coreDenial, refuseInFlight, VALID_HOST, type RequestListener } from './handler.js';
 
 /** Server settings, as validated. */
 export type ServerConfig = GatewayConfig['server'];
 
 /** Node server options shared by both listeners. */
 function serverOptions(config: ServerConfig): http.ServerOptions {
+  // The whole request must arrive within requestTimeout, headers included; node refuses to start
+  // (RangeError) when headersTimeout is the larger, so the smaller one bounds both.
+  const headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
   return {
     maxHeaderSize: config.maxHeaderSize,
-    headersTimeout: config.headersTimeoutMs,
+    headersTimeout,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // Node checks the two timeouts above on this interval (30 s by default, which would let a
     // slow client hold a connection far past them).
-    connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
-    requireHostHeader: true,
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    // Node's own check answers a bare 400 (no problem+json, no security headers); the request
+    // listeners refuse a missing Host themselves (handler.ts, the redirect listener).
+    requireHostHeader: false,
     joinDuplicateHeaders: false,
   };
 }
@@ -68,8 +73,6 @@ export function createPlainServer(config: ServerConfig, listener: RequestListene
   return server;
 }
 
-const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-
 /**
  * Creates the redirect-only listener: every request gets 308 to the same path on HTTPS.
  *
@@ -83,7 +86,7 @@ export function createRedirectServer(config: ServerConfig, httpsPort: number): h
   const server = http.createServer(serverOptions(config), (req, res) => {
     const host = req.headers.host ?? '';
     const url = req.url ?? '/';
-    if (!HOST.test(host) || !url.startsWith('/')) {
+    if (!VALID_HOST.test(host) || !url.startsWith('/')) {
       const denial = coreDenial('request.bad_request');
       res.shouldKeepAlive = false;
       res.writeHead(denial.status, { 'content-type': 'application/problem+json' });
@@ -101,15 +104,26 @@ export function createRedirectServer(config: ServerConfig, httpsPort: number): h
 }
 
 function harden(server: http.Server, config: ServerConfig, securityHeaders: readonly string[]): void {
-  server.maxHeadersCount = config.maxHeadersCount;
+  // One more than allowed, so the request handler can see that the limit was passed (node drops
+  // the excess silently) and answer 431.
+  server.maxHeadersCount = config.maxHeadersCount + 1;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || (err.code === 'ECONNRESET')) {
+    if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
     const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'request.headers_too_large'
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT' ? 'request.timeout'
         : 'request.bad_request';
+    // A request already handed to the listener (its body still arriving when requestTimeout
+    // fires) is answered through its own response, so its id and status reach the access log.
+    // Any other response in flight on this connection (already started, or for an earlier
+    // pipelined request) must not be followed by a raw status line: cut the connection.
+    const inFlight = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (inFlight) {
+      if (inFlight.req.complete || !refuseInFlight(inFlight, code)) socket.destroy();
+      return;
+    }
     socket.end(rawProblemResponse(coreDenial(code), randomUUID(), securityHeaders));
   });
 }

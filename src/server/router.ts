@@ -51,15 +51,25 @@ export function createRouter(routes: readonly CompiledRoute[], methods: Readonly
     find(method: string, path: string): RouteLookup {
       try {
         const hit = byMethod.find(method as 'GET', path);
-        if (hit) return { route: hit.store as CompiledRoute, params: hit.params };
+        if (hit && !hasEmptyParam(hit.params)) return { route: hit.store as CompiledRoute, params: hit.params };
         const other = byPath.find('GET', path);
-        if (other) return other.store as { allow: string };
+        if (other && !hasEmptyParam(other.params)) return other.store as { allow: string };
       } catch {
         // find-my-way throws on some malformed encodings: for us that is simply no route.
       }
       return undefined;
     },
   };
+}
+
+// find-my-way matches `/tasks/` against `/tasks/:id` with id ''. An upstream that ignores
+// trailing slashes would serve that as `/tasks`, a different route with other methods and
+// policies: a named parameter must not be empty (a trailing wildcard may).
+function hasEmptyParam(params: Readonly<Record<string, string | undefined>>): boolean {
+  for (const name in params) {
+    if (name !== '*' && params[name] === '') return true;
+  }
+  return false;
 }
 
 function noop(): void {}

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pino } from 'pino';
 import { RequestContext } from '../../core/context.js';
 import { ConfigError } from '../../core/config-error.js';
-import { createDenial } from '../../core/problem.js';
 import type { CompileEnv, CompiledPolicy, ResponseHead } from '../../core/policy.js';
+import { compileEnvFor } from '../test-helpers.js';
 import type { Principal } from '../../core/principal.js';
 import policy from './index.js';
 import type { SecurityHeadersConfig } from './schema.js';
@@ -20,12 +19,7 @@ const DEFAULTS: SecurityHeadersConfig = {
   noStoreWhenAuthenticated: true,
 };
 
-const env: CompileEnv = {
-  deny: (code, opts) => createDenial(`security-headers.${code}`, policy.errors[code]!, opts),
-  logger: pino({ level: 'silent' }),
-  routeName: 'test',
-  baseDir: process.cwd(),
-};
+const env: CompileEnv = compileEnvFor(policy);
 
 const alice: Principal = { id: 'alice', kind: 'user', roles: [], scopes: [], attributes: {}, method: 'jwt' };
 

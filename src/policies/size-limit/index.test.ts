@@ -1,21 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pino } from 'pino';
 import { RequestContext } from '../../core/context.js';
-import { createDenial, type Denial } from '../../core/problem.js';
+import type { Denial } from '../../core/problem.js';
 import type { CompileEnv } from '../../core/policy.js';
+import { compileEnvFor } from '../test-helpers.js';
 import policy from './index.js';
 import type { SizeLimitConfig } from './schema.js';
 
 const DEFAULTS: SizeLimitConfig = { maxBodyBytes: 1_048_576, maxUrlLength: 8192, maxQueryParams: 256 };
 
-const env: CompileEnv = {
-  deny: (code, opts) => createDenial(`size-limit.${code}`, policy.errors[code]!, opts),
-  logger: pino({ level: 'silent' }),
-  routeName: 'test',
-  baseDir: process.cwd(),
-};
+const env: CompileEnv = compileEnvFor(policy);
 
 /** The compiled onRequest, checked to answer synchronously (size checks never need to wait). */
 function handler(overrides: Partial<SizeLimitConfig> = {}): (ctx: RequestContext) => Denial | undefined {
