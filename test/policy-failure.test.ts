@@ -30,7 +30,7 @@ const faulty = definePolicy({
 async function failing(t: TestContext, mode: 'throw' | 'reject' | 'response'): Promise<TestGateway> {
   const gw = await startTestGateway({
     policies: [...builtinPolicies, faulty],
-    config: { routes: [{ path: '/api/*', methods: ['GET'], upstream: 'api', policies: { faulty: { mode } } }] },
+    config: { routes: [{ path: '/api/*', methods: ['GET'], upstream: 'api', public: true, policies: { faulty: { mode } } }] },
   });
   t.after(() => gw.close());
   return gw;

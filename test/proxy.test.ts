@@ -180,7 +180,7 @@ test('the upstream URL\'s base path is prefixed to the request path', async (t) 
   const gw = await startTestGateway({ yaml: (url) => `
 server: { https: { host: 127.0.0.1, port: 0, cert: server.pem, key: server-key.pem } }
 upstreams: { api: { url: "${url}/base/" } }
-routes: [{ path: /api/*, methods: [GET], upstream: api }]
+routes: [{ path: /api/*, methods: [GET], upstream: api, public: true }]
 ` });
   t.after(() => gw.close());
   await send(`${gw.url}/api/x?y=1`, { ca: gw.ca });

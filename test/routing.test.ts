@@ -12,8 +12,8 @@ async function routed(t: TestContext): Promise<TestGateway> {
 server: { https: { host: 127.0.0.1, port: 0, cert: server.pem, key: server-key.pem } }
 upstreams: { api: { url: "${url}" } }
 routes:
-  - { path: /api/tasks, methods: [GET, POST], upstream: api }
-  - { path: "/api/tasks/{taskId}", methods: [GET, DELETE], upstream: api }
+  - { path: /api/tasks, methods: [GET, POST], upstream: api, public: true }
+  - { path: "/api/tasks/{taskId}", methods: [GET, DELETE], upstream: api, public: true }
 ` });
   t.after(() => gw.close());
   return gw;

@@ -84,7 +84,7 @@ server:
 upstreams:
   api: { url: "http://127.0.0.1:${upstreamPort}" }
 routes:
-  - { path: /api/*, methods: [GET], upstream: api }
+  - { path: /api/*, methods: [GET], upstream: api, public: true }
 `;
 }
 

@@ -24,7 +24,7 @@ function yamlFor(upstreamUrl: string, upstreamExtra = ''): string {
   return `
 server: { https: { host: 127.0.0.1, port: 0, cert: server.pem, key: server-key.pem } }
 upstreams: { api: { url: "${upstreamUrl}"${upstreamExtra} } }
-routes: [{ path: /api/*, methods: [GET, POST], upstream: api }]
+routes: [{ path: /api/*, methods: [GET, POST], upstream: api, public: true }]
 `;
 }
 

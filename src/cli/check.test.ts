@@ -49,9 +49,11 @@ const GOOD = [
   '  - path: /tasks', //              8
   '    methods: [GET]', //            9
   '    upstream: api', //             10
-  '  - path: /tasks/{id}', //         11
-  '    methods: [GET]', //            12
-  '    upstream: api', //             13
+  '    public: true', //              11
+  '  - path: /tasks/{id}', //         12
+  '    methods: [GET]', //            13
+  '    upstream: api', //             14
+  '    public: true', //              15
 ];
 
 test('a valid file exits 0', async () => {
@@ -89,13 +91,13 @@ test('mistakes are printed in file order', async () => {
   // Routes first: the schema validator finds the upstream's mistake first.
   const file = await fixture(...GOOD.slice(6), '    retries: 3', ...GOOD.slice(0, 6), '    timeout: 5');
   const lines = (await check(file)).stderr.split('\n').filter(Boolean);
-  assert.deepEqual(lines.map((l) => l.slice(file.length).split(':')[1]), ['8', '15']);
+  assert.deepEqual(lines.map((l) => l.slice(file.length).split(':')[1]), ['10', '17']);
 });
 
 test('a policy compile() refusal is reported with its route path', async () => {
   const file = await fixture(...GOOD, '    policies:', '      security-headers:', '        hsts: { preload: true, maxAge: 10 }');
   const run = await check(file);
-  assert.deepEqual([run.code, run.stderr.includes(`${file}:16:`), run.stderr.includes('routes[1].policies.security-headers.hsts.maxAge: ')], [1, true, true]);
+  assert.deepEqual([run.code, run.stderr.includes(`${file}:18:`), run.stderr.includes('routes[1].policies.security-headers.hsts.maxAge: ')], [1, true, true]);
 });
 
 test('a missing file exits 1 naming the file', async () => {

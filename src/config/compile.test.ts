@@ -27,10 +27,12 @@ function config(...extra: string[]): string {
     '  - path: /a', //                  7
     '    methods: [GET]', //            8
     '    upstream: api', //             9
-    '  - path: /b', //                  10
-    '    methods: [GET]', //            11
-    '    upstream: api', //             12
-    ...extra, //                        13…
+    '    public: true', //              10
+    '  - path: /b', //                  11
+    '    methods: [GET]', //            12
+    '    upstream: api', //             13
+    '    public: true', //              14
+    ...extra, //                        15…
   );
 }
 
@@ -65,17 +67,17 @@ test('a policy switched off on a route is left out of it', () => {
 
 test('a policy refusal on a route is reported with the route-prefixed path', () => {
   const text = config('    policies:', '      security-headers:', '        hsts: { preload: true, maxAge: 10 }');
-  assert.deepEqual(errorsOf(text), [['routes[1].policies.security-headers.hsts.maxAge', 15]]);
+  assert.deepEqual(errorsOf(text), [['routes[1].policies.security-headers.hsts.maxAge', 17]]);
 });
 
 test('a policy refusal in the defaults is reported once, at the defaults', () => {
   const text = config('defaults:', '  policies:', '    security-headers:', '      hsts:', '        preload: true', '        includeSubDomains: false');
-  assert.deepEqual(errorsOf(text), [['defaults.policies.security-headers.hsts.includeSubDomains', 18]]);
+  assert.deepEqual(errorsOf(text), [['defaults.policies.security-headers.hsts.includeSubDomains', 20]]);
 });
 
 test('a refusal at a list index carries the index', () => {
   const text = config('    policies:', '      security-headers:', '        removeHeaders: [x-aspnet-version, Content-Length]');
-  assert.deepEqual(errorsOf(text), [['routes[1].policies.security-headers.removeHeaders[1]', 15]]);
+  assert.deepEqual(errorsOf(text), [['routes[1].policies.security-headers.removeHeaders[1]', 17]]);
 });
 
 test('refusals on several routes are all reported', () => {

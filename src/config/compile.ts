@@ -13,6 +13,8 @@ import { NO_OUTBOUND, type OutboundClient } from '../core/outbound.js';
 import type { LoadedConfig } from './load.js';
 import type { Registry } from './registry.js';
 import type { GatewayConfig } from './schema.js';
+import { authenticateStep, type AuthAuditEvent, type AuthMethod } from './authenticate-step.js';
+import { getChannels, type Channels } from '../core/channels.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never forwarded in either direction. */
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization'] as const;
@@ -74,10 +76,18 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
   const compiledPolicies: CompiledPolicy[] = [];
   const routes: CompiledRoute[] = [];
 
+  // A policy configured once (in the defaults) is compiled once and shared by every route that
+  // inherits it: one JWKS cache, one key table, not one per route.
+  const shared = new Map<unknown, CompiledPolicy>();
   const compileParts = (routeName: string, effective: readonly EffectivePolicy[]) => {
     const parts: Array<{ policy: Policy; compiled: CompiledPolicy }> = [];
     for (const { name: policyName, value, path } of effective) {
       const policy = registry.policies.get(policyName)!;
+      const reused = shared.get(value);
+      if (reused !== undefined) {
+        parts.push({ policy, compiled: reused });
+        continue;
+      }
       try {
         const compiled = policy.compile(value as never, {
           deny: (local, options) => {
@@ -92,6 +102,7 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
           warn: (relative, message) => issues.push({ path: [...path, ...relative], message, severity: 'warning' }),
         });
         compiledPolicies.push(compiled);
+        if (typeof value === 'object' && value !== null) shared.set(value, compiled);
         parts.push({ policy, compiled });
       } catch (error) {
         if (error instanceof ConfigError) for (const i of error.issues) issues.push({ ...i, path: [...path, ...i.path] });
@@ -102,13 +113,22 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     return parts;
   };
 
+  const audit = auditSink(logger, getChannels());
   config.routes.forEach((route, index) => {
     const name = route.name ?? `${route.methods.join(',')} ${route.path}`;
-    routes.push(assembleRoute(name, route.path, route.upstream, compileParts(name, effectivePolicies(config, index)), config));
+    const parts = compileParts(name, effectivePolicies(config, index));
+    const methods = parts.filter((p) => p.compiled.authenticate !== undefined);
+    if (methods.length === 0 && !route.public) {
+      issues.push({ path: ['routes', index], message: 'has no authentication method (api-key, jwt, introspection); add one here or under defaults.policies, or set public: true to serve it to anyone', severity: 'error' });
+    }
+    routes.push(assembleRoute(name, route.path, route.upstream, parts, config, route.public, audit));
   });
-  // Answers that match no route still carry the defaults' response headers (security headers).
-  const defaultsOnly = Object.entries(config.defaults.policies).filter(([, v]) => v !== false).map(([name, value]) => ({ name, value, path: ['defaults', 'policies', name] }));
-  const fallback = assembleRoute('unmatched', '', '', compileParts('unmatched', defaultsOnly), config);
+  // Answers that match no route still carry the defaults' response headers (security headers);
+  // only response-phase policies matter there, and they are shared with the routes.
+  const defaultsOnly = Object.entries(config.defaults.policies)
+    .filter(([name, v]) => v !== false && registry.policies.get(name)?.phase === 'response')
+    .map(([name, value]) => ({ name, value, path: ['defaults', 'policies', name] }));
+  const fallback = assembleRoute('unmatched', '', '', compileParts('unmatched', defaultsOnly), config, true, audit);
 
   // A mistake in the defaults is found once per route that inherits it: report it once.
   const seen = new Set<string>();
@@ -163,13 +183,22 @@ function effectivePolicies(config: GatewayConfig, routeIndex: number): Effective
   return [...out.values()].filter((p) => p.value !== false);
 }
 
-function assembleRoute(name: string, template: string, upstream: string, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy }>, config: GatewayConfig): CompiledRoute {
+function assembleRoute(name: string, template: string, upstream: string, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy }>, config: GatewayConfig, isPublic: boolean, audit: (e: AuthAuditEvent) => void): CompiledRoute {
   const setHeaders: string[] = [];
   const drop = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripResponseHeaders.map((h) => h.toLowerCase())]);
   const handlers: NamedHandler[] = [];
   const responseHandlers: ResponseHandler[] = [];
   const endHandlers: Array<(ctx: RequestContext) => void> = [];
+  const methods: AuthMethod[] = [];
+  let authAt = -1;
   for (const { policy, compiled } of parts) {
+    if (compiled.authenticate) {
+      // The route's methods become one step, where the authenticate phase is.
+      if (authAt === -1) authAt = handlers.length;
+      methods.push({ name: policy.name, authenticate: compiled.authenticate, challenge: compiled.challenge });
+    } else if (authAt === -1 && PHASES.indexOf(policy.phase) > PHASES.indexOf('authenticate')) {
+      authAt = handlers.length;
+    }
     if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
     if (compiled.onResponse) responseHandlers.push(compiled.onResponse);
     if (compiled.onEnd) endHandlers.push(compiled.onEnd);
@@ -180,9 +209,18 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     }
     for (const h of compiled.responseHeaders?.remove ?? []) drop.add(h.toLowerCase());
   }
+  if (methods.length > 0 || !isPublic) handlers.splice(authAt === -1 ? handlers.length : authAt, 0, authenticateStep(methods, isPublic, audit));
   const setHeadersPlain: string[] = [];
   for (let i = 0; i < setHeaders.length; i += 2) {
     if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
   }
   return { name, template, upstream, handlers, responseHandlers, endHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop };
+}
+
+function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => void {
+  return ({ ctx, outcome, method, reason }) => {
+    // The exact reason is for operators; the client got only the generic code.
+    logger.info({ event: 'audit', type: 'authentication', outcome, method, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, route: ctx.route, principal: ctx.principal?.id });
+    if (channels.audit.hasSubscribers) channels.audit.publish({ ctx, type: 'authentication', outcome, method, reason });
+  };
 }

@@ -33,9 +33,11 @@ routes:
   - path: /api/v1/tasks
     methods: [GET, POST]
     upstream: tasks
+    public: true                     # no authentication method: must be said explicitly
   - path: /api/v1/tasks/{taskId}
     methods: [GET, PATCH, DELETE]
     upstream: tasks
+    public: true
     policies:
       size-limit: { maxBodyBytes: 16384 }
 `;

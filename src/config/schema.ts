@@ -92,6 +92,7 @@ export function buildConfigSchema(policies: readonly Policy[], mode: 'document' 
     path: Type.String({ description: 'Path template: literal segments, {param} segments, and an optional trailing /* wildcard.', pattern: '^/', minLength: 1, maxLength: 2048 }),
     methods: Type.Array(METHOD, { description: 'Methods this route takes; any other method gets 405.', minItems: 1, uniqueItems: true }),
     upstream: Type.String({ description: 'Name of an entry under `upstreams`.', minLength: 1 }),
+    public: Type.Boolean({ description: 'Serve this route without authentication. Every route must either have an authentication method (api-key, jwt, introspection, here or in the defaults) or say public: true; a credential that is sent anyway is still checked.', default: false }),
     policies: Policies,
   }, { description: 'A route: method + path template → upstream, guarded by policies.' });
   return strictObject({

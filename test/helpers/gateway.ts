@@ -243,7 +243,7 @@ function defaultConfig(upstreamUrl: string, useTls: boolean): ConfigOverrides {
       ? { https: { host: '127.0.0.1', port: 0, cert: 'server.pem', key: 'server-key.pem' } }
       : { http: { host: '127.0.0.1', port: 0, redirect: false } },
     upstreams: { api: { url: upstreamUrl } },
-    routes: [{ path: '/api/*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], upstream: 'api' }],
+    routes: [{ path: '/api/*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], upstream: 'api', public: true }],
   };
 }
 
