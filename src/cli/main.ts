@@ -3,12 +3,14 @@
  * `run(args, io)` that returns an exit code; this file only dispatches.
  */
 import { runCheck } from './check.js';
+import { runKeys } from './keys.js';
 import { runStart } from './start.js';
 import type { CliIo } from './io.js';
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   start: runStart,
   check: runCheck,
+  keys: runKeys,
 };
 
 const USAGE = `usage: portcullis <command> [options]
@@ -16,6 +18,8 @@ const USAGE = `usage: portcullis <command> [options]
 commands:
   start --config FILE   run the gateway
   check FILE [--json]   validate a configuration file: each mistake with its path, line and reason
+  keys create --id NAME create an API key: prints it once, and its config entry (hash only)
+  keys hash - --id NAME print the config entry of an existing key read from standard input
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -39,6 +39,8 @@ export interface CompiledRoute {
   readonly setHeadersPlain: readonly string[];
   /** Lower-case names dropped from upstream responses (hop-by-hop, configured, replaced by setHeaders). */
   readonly dropResponseHeaders: ReadonlySet<string>;
+  /** Lower-case names never forwarded upstream (hop-by-hop, proxy.stripRequestHeaders, credential headers). */
+  readonly dropRequestHeaders: ReadonlySet<string>;
 }
 
 /** The compiled routing table and everything else a server needs. */
@@ -49,8 +51,8 @@ export interface CompiledGateway {
   readonly routes: readonly CompiledRoute[];
   /** Headers (from the defaults) for answers that match no route; its handlers never run. */
   readonly fallback: CompiledRoute;
-  /** Lower-case names of request headers never forwarded. */
-  readonly dropRequestHeaders: ReadonlySet<string>;
+  /** Credential headers of every policy (lower case), redacted in logs whatever log.redactHeaders says. */
+  readonly credentialHeaders: ReadonlySet<string>;
   /** Warnings from policies' compile() (risky but valid settings), with lines. */
   readonly warnings: readonly ConfigIssue[];
   /** Runs every policy's ready() (first fetches); failures are logged, the policies fail closed. */
@@ -155,7 +157,7 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     routes,
     fallback,
     warnings,
-    dropRequestHeaders: new Set([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]),
+    credentialHeaders: new Set(compiledPolicies.flatMap((p) => p.credentialHeaders ?? []).map((h) => h.toLowerCase())),
     async ready() {
       const results = await Promise.allSettled(compiledPolicies.map(async (p) => p.ready?.()));
       for (const r of results) {
@@ -186,6 +188,7 @@ function effectivePolicies(config: GatewayConfig, routeIndex: number): Effective
 function assembleRoute(name: string, template: string, upstream: string, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy }>, config: GatewayConfig, isPublic: boolean, audit: (e: AuthAuditEvent) => void): CompiledRoute {
   const setHeaders: string[] = [];
   const drop = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripResponseHeaders.map((h) => h.toLowerCase())]);
+  const dropRequest = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]);
   const handlers: NamedHandler[] = [];
   const responseHandlers: ResponseHandler[] = [];
   const endHandlers: Array<(ctx: RequestContext) => void> = [];
@@ -200,6 +203,7 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
       authAt = handlers.length;
     }
     if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
+    if (compiled.forwardCredentialHeaders !== true) for (const h of compiled.credentialHeaders ?? []) dropRequest.add(h.toLowerCase());
     if (compiled.onResponse) responseHandlers.push(compiled.onResponse);
     if (compiled.onEnd) endHandlers.push(compiled.onEnd);
     for (const [h, v] of compiled.responseHeaders?.set ?? []) {
@@ -214,13 +218,13 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
   for (let i = 0; i < setHeaders.length; i += 2) {
     if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
   }
-  return { name, template, upstream, handlers, responseHandlers, endHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop };
+  return { name, template, upstream, handlers, responseHandlers, endHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest };
 }
 
 function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => void {
   return ({ ctx, outcome, method, reason }) => {
     // The exact reason is for operators; the client got only the generic code.
-    logger.info({ event: 'audit', type: 'authentication', outcome, method, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, route: ctx.route, principal: ctx.principal?.id });
+    logger.info({ event: 'audit', type: 'authentication', outcome, method, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, route: ctx.route, principal: ctx.principal?.id, credential: ctx.principal?.credentialId });
     if (channels.audit.hasSubscribers) channels.audit.publish({ ctx, type: 'authentication', outcome, method, reason });
   };
 }

@@ -79,6 +79,13 @@ export interface CompiledPolicy {
    * methods of a route into one step: the first method that finds its credential decides.
    */
   readonly authenticate?: (ctx: RequestContext) => AuthOutcome | Promise<AuthOutcome>;
+  /**
+   * Request headers that carry this policy's credentials (lower case): always redacted in logs,
+   * and removed before forwarding unless `forwardCredentialHeaders` says otherwise.
+   */
+  readonly credentialHeaders?: readonly string[];
+  /** Forward the credential headers to the upstream (a bearer token the upstream checks too). Default false. */
+  readonly forwardCredentialHeaders?: boolean;
   /** For authenticate-phase policies: the WWW-Authenticate challenge sent when no credential came (`Bearer realm="api"`). */
   readonly challenge?: string;
   /**

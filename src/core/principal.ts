@@ -24,4 +24,6 @@ export interface Principal {
   readonly attributes: Readonly<Record<string, unknown>>;
   /** The authentication method that produced this principal (`jwt`, `api-key`, `introspection`). */
   readonly method: string;
+  /** Which credential it was (an API key's prefix, a token's `jti`), never the secret: for audit during rotation. */
+  readonly credentialId?: string;
 }

@@ -5,11 +5,13 @@
  */
 import sizeLimit from './size-limit/index.js';
 import securityHeaders from './security-headers/index.js';
+import apiKey from './api-key/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders };
+export { sizeLimit, securityHeaders, apiKey };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
+export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
 
 /**
  * Every built-in policy.
@@ -20,4 +22,4 @@ export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-he
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders];
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey];

@@ -35,7 +35,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
  *
  * @example
  * ```ts
- * forward(ctx, route, upstream, compiled.dropRequestHeaders, { fail: sendUpstreamFailure });
+ * forward(ctx, route, upstream, route.dropRequestHeaders, { fail: sendUpstreamFailure });
  * ```
  */
 export function forward(ctx: RequestContext, route: CompiledRoute, upstream: UpstreamClient, dropRequestHeaders: ReadonlySet<string>, callbacks: ForwardCallbacks): void {

@@ -147,7 +147,7 @@ function buildState(compiled: CompiledGateway, logger: Logger): HandlerState {
     upstreams,
     clientIp: createClientIpResolver(config.server.trustedProxies),
     logger,
-    accessLog: config.log.access ? createAccessLogger(logger, { includeHeaders: config.log.includeHeaders, redact: headerRedactionSet(config.log.redactHeaders) }) : undefined,
+    accessLog: config.log.access ? createAccessLogger(logger, { includeHeaders: config.log.includeHeaders, redact: headerRedactionSet([...config.log.redactHeaders, ...compiled.credentialHeaders]) }) : undefined,
     channels: getChannels(),
     maxRawHeaders: config.server.maxHeadersCount * 2,
   };

@@ -165,7 +165,7 @@ function proceed(state: HandlerState, ctx: RequestContext, route: CompiledRoute,
     if (ctx.res.destroyed) return;
     const upstream = state.upstreams.get(route.upstream)!;
     try {
-      forward(ctx, route, upstream, state.compiled.dropRequestHeaders, { fail: (c, r, f) => failed(state, c, r, f) });
+      forward(ctx, route, upstream, route.dropRequestHeaders, { fail: (c, r, f) => failed(state, c, r, f) });
     } catch (error) {
       internalError(state, ctx, headersOf(ctx, route), 'proxy', error);
     }
