@@ -46,6 +46,9 @@ export function forward(ctx: RequestContext, route: CompiledRoute, upstream: Ups
     body = req.headers['content-length'] === undefined && Number.isFinite(ctx.maxBodyBytes) ? limitStream(req, ctx.maxBodyBytes) : req;
   }
   const path = ctx.query === '' ? upstream.basePath + ctx.path : `${upstream.basePath}${ctx.path}?${ctx.query}`;
+  // The listener takes over `Expect: 100-continue` so that policies decide first; now that the
+  // request is accepted, tell the client to send its body.
+  if (body !== null && req.headers.expect?.toLowerCase() === '100-continue') ctx.res.writeContinue();
   upstream.pool.dispatch({ origin: undefined, path, method: ctx.method, headers, body, idempotent: false, blocking: false, upgrade: null, reset: false }, new ForwardHandler(ctx, route, callbacks));
 }
 

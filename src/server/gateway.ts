@@ -17,7 +17,8 @@ import { headerRedactionSet } from '../observe/logger.js';
 import { createUpstreamClient, type UpstreamClient } from '../proxy/upstream.js';
 import { createOutboundClient } from '../outbound/client.js';
 import { createClientIpResolver } from './client-ip.js';
-import { createRequestListener, type HandlerState } from './handler.js';
+import { coreDenial, createRequestListener, type HandlerState } from './handler.js';
+import type { CoreErrorCode } from '../core/errors.js';
 import { createHttpsServer, createPlainServer, createRedirectServer } from './listeners.js';
 import { createRouter } from './router.js';
 
@@ -83,6 +84,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (draining) res.shouldKeepAlive = false;
     inner(req, res);
   };
+  const onRefusal = config.log.access
+    ? (code: string, requestId: string, remote: string | undefined) => logger.info({ event: 'request', requestId, status: coreDenial(code as CoreErrorCode).status, decision: code, clientIp: remote, completed: true })
+    : undefined;
   let httpsAddress: AddressInfo | undefined;
   let httpAddress: AddressInfo | undefined;
   try {
@@ -93,15 +97,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         cert: readFileSync(resolve(loaded.baseDir, tls.cert)),
         key: readFileSync(resolve(loaded.baseDir, tls.key)),
         minVersion: tls.minVersion,
-      }, drainAware(listener), compiled.fallback.setHeaders);
+      }, drainAware(listener), compiled.fallback.setHeaders, onRefusal);
       servers.push(server);
       httpsAddress = await listen(server, tls.port, tls.host);
     }
     if (config.server.http) {
       const plain = config.server.http;
       const server = plain.redirect
-        ? createRedirectServer(config.server, plain.redirectPort ?? httpsAddress?.port ?? 443)
-        : createPlainServer(config.server, drainAware(plainListener), compiled.fallback.setHeadersPlain);
+        ? createRedirectServer(config.server, plain.redirectPort ?? httpsAddress?.port ?? 443, onRefusal)
+        : createPlainServer(config.server, drainAware(plainListener), compiled.fallback.setHeadersPlain, onRefusal);
       servers.push(server);
       httpAddress = await listen(server, plain.port, plain.host);
     }

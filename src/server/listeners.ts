@@ -43,7 +43,7 @@ function serverOptions(config: ServerConfig): http.ServerOptions {
  * server.listen(8443);
  * ```
  */
-export function createHttpsServer(config: ServerConfig, tls: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly minVersion: 'TLSv1.2' | 'TLSv1.3' }, listener: RequestListener, securityHeaders: readonly string[]): https.Server {
+export function createHttpsServer(config: ServerConfig, tls: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly minVersion: 'TLSv1.2' | 'TLSv1.3' }, listener: RequestListener, securityHeaders: readonly string[], onRefusal?: RawRefusalListener): https.Server {
   const server = https.createServer({
     ...serverOptions(config),
     cert: tls.cert,
@@ -52,7 +52,10 @@ export function createHttpsServer(config: ServerConfig, tls: { readonly cert: st
     maxVersion: 'TLSv1.3',
     honorCipherOrder: true,
   }, listener);
-  harden(server, config, securityHeaders);
+  harden(server, config, securityHeaders, onRefusal);
+  // Without this, node answers `Expect: 100-continue` itself before any policy ran, and the
+  // client uploads a body that size-limit then refuses. The proxy sends 100 when it forwards.
+  server.on('checkContinue', listener);
   // Failed handshakes (old TLS versions, scanners) are the client's problem; they must not
   // surface as errors of ours.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
@@ -67,9 +70,10 @@ export function createHttpsServer(config: ServerConfig, tls: { readonly cert: st
  * createPlainServer(config.server, listener, []).listen(8080);
  * ```
  */
-export function createPlainServer(config: ServerConfig, listener: RequestListener, securityHeaders: readonly string[]): http.Server {
+export function createPlainServer(config: ServerConfig, listener: RequestListener, securityHeaders: readonly string[], onRefusal?: RawRefusalListener): http.Server {
   const server = http.createServer(serverOptions(config), listener);
-  harden(server, config, securityHeaders);
+  harden(server, config, securityHeaders, onRefusal);
+  server.on('checkContinue', listener);
   return server;
 }
 
@@ -81,7 +85,7 @@ export function createPlainServer(config: ServerConfig, listener: RequestListene
  * createRedirectServer(config.server, 8443).listen(8080);
  * ```
  */
-export function createRedirectServer(config: ServerConfig, httpsPort: number): http.Server {
+export function createRedirectServer(config: ServerConfig, httpsPort: number, onRefusal?: RawRefusalListener): http.Server {
   const portSuffix = httpsPort === 443 ? '' : `:${httpsPort}`;
   const server = http.createServer(serverOptions(config), (req, res) => {
     const host = req.headers.host ?? '';
@@ -99,11 +103,14 @@ export function createRedirectServer(config: ServerConfig, httpsPort: number): h
     res.writeHead(308, { location, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  harden(server, config, []);
+  harden(server, config, [], onRefusal);
   return server;
 }
 
-function harden(server: http.Server, config: ServerConfig, securityHeaders: readonly string[]): void {
+/** Told of every request refused before a request object existed (for the access log). */
+export type RawRefusalListener = (code: string, requestId: string, remoteAddress: string | undefined) => void;
+
+function harden(server: http.Server, config: ServerConfig, securityHeaders: readonly string[], onRefusal: RawRefusalListener | undefined): void {
   // One more than allowed, so the request handler can see that the limit was passed (node drops
   // the excess silently) and answer 431.
   server.maxHeadersCount = config.maxHeadersCount + 1;
@@ -124,6 +131,9 @@ function harden(server: http.Server, config: ServerConfig, securityHeaders: read
       if (inFlight.req.complete || !refuseInFlight(inFlight, code)) socket.destroy();
       return;
     }
-    socket.end(rawProblemResponse(coreDenial(code), randomUUID(), securityHeaders));
+    const requestId = randomUUID();
+    socket.end(rawProblemResponse(coreDenial(code), requestId, securityHeaders));
+    // Slowloris and malformed requests must be visible in the logs like any other refusal.
+    onRefusal?.(code, requestId, socket.remoteAddress);
   });
 }
