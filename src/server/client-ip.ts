@@ -53,3 +53,32 @@ export function createClientIpResolver(trustedProxies: readonly string[]): Clien
     return client;
   };
 }
+
+/** Tells whether a plain-HTTP request reached a TLS-terminating trusted proxy over https. */
+export type ForwardedHttpsResolver = (req: IncomingMessage) => boolean;
+
+/**
+ * Compiles the X-Forwarded-Proto rule: believed only from a trusted proxy, and only the value
+ * the nearest proxy appended (the last of a list). Behind such a proxy the gateway's plain-HTTP
+ * listener answers as HTTPS (HSTS included).
+ *
+ * @example
+ * ```ts
+ * const viaHttps = createForwardedHttpsResolver(['10.0.0.0/8']);
+ * viaHttps(req) // true when 10.0.0.5 sent X-Forwarded-Proto: https
+ * ```
+ */
+export function createForwardedHttpsResolver(trustedProxies: readonly string[]): ForwardedHttpsResolver {
+  if (trustedProxies.length === 0) return () => false;
+  const trusted = compileIpList(trustedProxies);
+  const peerTrusted = new WeakMap<Socket, boolean>();
+  return (req) => {
+    const header = req.headers['x-forwarded-proto'];
+    if (typeof header !== 'string') return false;
+    let isTrusted = peerTrusted.get(req.socket);
+    if (isTrusted === undefined) peerTrusted.set(req.socket, (isTrusted = trusted.has(peerOf(req))));
+    if (!isTrusted) return false;
+    const comma = header.lastIndexOf(',');
+    return (comma === -1 ? header : header.slice(comma + 1)).trim().toLowerCase() === 'https';
+  };
+}

@@ -16,7 +16,7 @@ import { createAccessLogger } from '../observe/access-log.js';
 import { headerRedactionSet } from '../observe/logger.js';
 import { createUpstreamClient, type UpstreamClient } from '../proxy/upstream.js';
 import { createOutboundClient } from '../outbound/client.js';
-import { createClientIpResolver } from './client-ip.js';
+import { createClientIpResolver, createForwardedHttpsResolver } from './client-ip.js';
 import { coreDenial, createRequestListener, type HandlerState } from './handler.js';
 import type { CoreErrorCode } from '../core/errors.js';
 import { createHttpsServer, createPlainServer, createRedirectServer } from './listeners.js';
@@ -150,6 +150,7 @@ function buildState(compiled: CompiledGateway, logger: Logger): HandlerState {
     router: createRouter(compiled.routes, config.routes.map((r) => r.methods)),
     upstreams,
     clientIp: createClientIpResolver(config.server.trustedProxies),
+    forwardedHttps: createForwardedHttpsResolver(config.server.trustedProxies),
     logger,
     accessLog: config.log.access ? createAccessLogger(logger, { includeHeaders: config.log.includeHeaders, redact: headerRedactionSet([...config.log.redactHeaders, ...compiled.credentialHeaders]) }) : undefined,
     channels: getChannels(),

@@ -16,7 +16,7 @@ import type { UpstreamClient } from '../proxy/upstream.js';
 import type { AccessLogger } from '../observe/access-log.js';
 import { requestIdFrom } from '../observe/correlation.js';
 import type { Logger } from 'pino';
-import type { ClientIpResolver } from './client-ip.js';
+import type { ClientIpResolver, ForwardedHttpsResolver } from './client-ip.js';
 import type { Router } from './router.js';
 import { sendDenial } from './respond.js';
 
@@ -26,6 +26,8 @@ export interface HandlerState {
   readonly router: Router;
   readonly upstreams: ReadonlyMap<string, UpstreamClient>;
   readonly clientIp: ClientIpResolver;
+  /** True when a trusted TLS-terminating proxy says the client used https. */
+  readonly forwardedHttps: ForwardedHttpsResolver;
   readonly logger: Logger;
   readonly accessLog: AccessLogger | undefined;
   readonly channels: Channels;
@@ -94,7 +96,7 @@ export function coreDenial(code: CoreErrorCode): Denial {
 export function createRequestListener(getState: () => HandlerState, scheme: 'https' | 'http'): RequestListener {
   return (req, res) => {
     const state = getState();
-    const ctx = new RequestContext(req, res, scheme, state.clientIp(req), requestIdFrom(req.headers['x-request-id']), performance.now());
+    const ctx = new RequestContext(req, res, scheme === 'http' && state.forwardedHttps(req) ? 'https' : scheme, state.clientIp(req), requestIdFrom(req.headers['x-request-id']), performance.now());
     const tracked = res as TrackedResponse;
     tracked[CTX] = ctx;
     tracked[STATE] = state;
