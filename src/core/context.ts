@@ -52,6 +52,8 @@ export class RequestContext {
   maxBodyBytes: number;
   /** The refusal sent when a streamed body grows past maxBodyBytes. */
   bodyTooLarge: Denial | undefined;
+  /** Set by the proxy while an upstream exchange is open: called when the client goes away first. */
+  cancelUpstream: (() => void) | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, scheme: 'https' | 'http', clientIp: string, requestId: string, startedAt: number) {
     this.req = req;
@@ -73,6 +75,7 @@ export class RequestContext {
     this.responseHeaders = [];
     this.maxBodyBytes = Number.POSITIVE_INFINITY;
     this.bodyTooLarge = undefined;
+    this.cancelUpstream = undefined;
   }
 
   /**

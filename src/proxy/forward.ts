@@ -116,10 +116,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.res.destroyed) controller.abort(new Error('client went away'));
-    else this.res.once('close', () => {
-      if (!this.res.writableFinished) this.controller?.abort(new Error('client went away'));
-    });
+    if (this.res.destroyed) {
+      controller.abort(new Error('client went away'));
+      return;
+    }
+    // The server's one close listener per response calls this when the client leaves early.
+    this.ctx.cancelUpstream = () => this.controller?.abort(new Error('client went away'));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {

@@ -211,6 +211,7 @@ function onResponseClose(this: TrackedResponse): void {
   if (!ctx || !state) return;
   const durationMs = performance.now() - ctx.startedAt;
   const completed = this.writableFinished;
+  if (!completed && ctx.cancelUpstream !== undefined) ctx.cancelUpstream();
   if (ctx.status === 0) ctx.status = this.statusCode;
   const route = this[ROUTE];
   if (route) {
