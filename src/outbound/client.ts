@@ -81,6 +81,8 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient &
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
+        // Abandoning a body makes undici emit an abort error on it: nobody else listens for it.
+        res.body.on('error', () => undefined);
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes) {
           res.body.destroy();
