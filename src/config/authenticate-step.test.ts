@@ -78,3 +78,8 @@ test('synchronous methods give a synchronous answer (no microtask)', () => {
   const { result } = run([method('api-key', { principal: alice })]);
   assert.ok(!(result instanceof Promise));
 });
+
+test('two methods with the same challenge send it once', () => {
+  const { result } = run([method('introspection', undefined, 'Bearer realm="api"'), method('jwt', undefined, 'Bearer realm="api"')]);
+  assert.deepEqual((result as Denial).headers, ['www-authenticate', 'Bearer realm="api"']);
+});

@@ -44,7 +44,7 @@ export interface AuthAuditEvent {
  * ```
  */
 export function authenticateStep(methods: readonly AuthMethod[], isPublic: boolean, audit: (event: AuthAuditEvent) => void): NamedHandler {
-  const challenges: Array<[string, string]> = methods.filter((m) => m.challenge !== undefined).map((m) => ['www-authenticate', m.challenge!]);
+  const challenges: Array<[string, string]> = [...new Set(methods.map((m) => m.challenge).filter((c) => c !== undefined))].map((c) => ['www-authenticate', c]);
   const required = createDenial('authenticate.required', CORE_ERRORS['authenticate.required'], { headers: challenges });
 
   const settle = (ctx: RequestContext, method: AuthMethod, outcome: AuthOutcome): Denial | undefined | 'next' => {

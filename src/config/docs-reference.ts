@@ -3,6 +3,7 @@
  * (Kong's convention: the descriptions are the documentation): a section per top-level key and
  * per policy, each a table of field, type, default and description.
  */
+import { CORE_ERRORS } from '../core/errors.js';
 import type { Policy } from '../core/policy.js';
 import { ALWAYS_ON } from './load.js';
 import { buildConfigSchema } from './schema.js';
@@ -98,6 +99,10 @@ export function configurationMarkdown(policies: readonly Policy[]): string {
 function policySection(policy: Policy): string[] {
   const schema = plain(policy.schema);
   const codes = Object.entries(policy.errors).map(([local, spec]) => `\`${policy.name}.${local}\` (${spec.status})`);
+  // Authentication methods share the core authenticate.* codes, so a client cannot tell them apart.
+  if (policy.phase === 'authenticate') {
+    for (const [code, spec] of Object.entries(CORE_ERRORS)) if (code.startsWith('authenticate.')) codes.push(`\`${code}\` (${spec.status})`);
+  }
   return [
     `### ${policy.name}`,
     '',

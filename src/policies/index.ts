@@ -7,13 +7,15 @@ import sizeLimit from './size-limit/index.js';
 import securityHeaders from './security-headers/index.js';
 import jwt from './jwt/index.js';
 import apiKey from './api-key/index.js';
+import introspection from './introspection/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders, apiKey, jwt };
+export { sizeLimit, securityHeaders, apiKey, jwt, introspection };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
 export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
+export { IntrospectionSchema, type IntrospectionConfig } from './introspection/index.js';
 
 /**
  * Every built-in policy.
@@ -24,4 +26,4 @@ export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, jwt];
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, jwt, introspection];

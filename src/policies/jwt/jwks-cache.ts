@@ -7,9 +7,14 @@
  * unknown `kid`, or no usable key set): the latter at most once per cooldown, and concurrent
  * callers share the fetch in flight. A key set stays usable up to `maxStaleMs` after the last
  * successful fetch, so a short identity-provider outage does not lock everybody out.
+ *
+ * Each key is validated by jose's importJWK, then built once as a node:crypto KeyObject bound
+ * to each algorithm it may verify, so a request pays only for the signature check itself.
  */
-import { importJWK, type CryptoKey } from 'jose';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { importJWK } from 'jose';
 import type { OutboundClient } from '../../core/outbound.js';
+import { asymmetricKey, type VerificationKey } from './jws.js';
 
 /** Where the key set comes from. */
 export type JwksSource =
@@ -46,7 +51,8 @@ export interface JwksCacheOptions {
 
 /** The result of a key lookup. */
 export type KeyLookup =
-  | { readonly key: CryptoKey }
+  /** The key, bound to the token's algorithm. */
+  | { readonly key: VerificationKey }
   | { readonly miss: 'unknown_kid' | 'key_alg_mismatch' | 'ambiguous_key' };
 
 /** The key cache. */
@@ -101,7 +107,7 @@ interface KeySet {
  * const jwks = createJwksCache({ source: { jwksUri }, outbound, algorithms: ['RS256'], refreshIntervalMs: 300_000, unknownKidCooldownMs: 30_000, maxStaleMs: 3_600_000 });
  * await jwks.ready();
  * const found = jwks.find(header.kid, header.alg);
- * if ('key' in found) await jwtVerify(token, found.key, options);
+ * if ('key' in found) found.key.verify(jws.signingInput, jws.signature);
  * ```
  */
 export function createJwksCache(options: JwksCacheOptions): JwksCache {
@@ -240,17 +246,25 @@ async function importKeySet(jwks: readonly unknown[], allowed: ReadonlySet<strin
     if (algs.length === 0) continue;
     const key = jwk as Record<string, unknown>;
     const kid = typeof key.kid === 'string' ? key.kid : undefined;
+    let keyObject: KeyObject;
+    try {
+      keyObject = createPublicKey({ key: publicMembers(key), format: 'jwk' });
+    } catch (error) {
+      problem(`JWKS key ${kid ?? '(no kid)'} cannot be imported; ignored`, error);
+      continue;
+    }
+    if (keyObject.asymmetricKeyType === 'rsa' && (keyObject.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+      problem(`JWKS key ${kid ?? '(no kid)'}: RSA keys under 2048 bits are ignored`);
+      continue;
+    }
     const entries: Array<[string, KeyLookup]> = [];
     for (const alg of algs) {
       try {
-        const cryptoKey = await importJWK(key, alg);
-        if (cryptoKey instanceof Uint8Array) continue;
-        const modulus = (cryptoKey.algorithm as { modulusLength?: number }).modulusLength;
-        if (modulus !== undefined && modulus < 2048) {
-          problem(`JWKS key ${kid ?? '(no kid)'}: RSA keys under 2048 bits are ignored`);
-          break;
-        }
-        entries.push([alg, Object.freeze({ key: cryptoKey })]);
+        // jose stays the judge of what a valid JWK for this algorithm is (members, curve, use,
+        // key_ops); node:crypto only does the per-request work.
+        const imported = await importJWK(key, alg);
+        if (imported instanceof Uint8Array) continue;
+        entries.push([alg, Object.freeze({ key: asymmetricKey(alg, keyObject) })]);
       } catch (error) {
         problem(`JWKS key ${kid ?? '(no kid)'} cannot be imported for ${alg}; ignored`, error);
       }
@@ -289,6 +303,16 @@ function usableAlgorithms(jwk: unknown, allowed: ReadonlySet<string>): readonly 
   else return [];
   if (jwk.alg !== undefined) return typeof jwk.alg === 'string' && candidates.includes(jwk.alg) && allowed.has(jwk.alg) ? [jwk.alg] : [];
   return candidates.filter((a) => allowed.has(a));
+}
+
+/** The members that define a public key, and nothing else, for node:crypto's JWK import. */
+function publicMembers(jwk: Record<string, unknown>): JsonWebKey {
+  const members: JsonWebKey = {};
+  for (const name of ['kty', 'crv', 'n', 'e', 'x', 'y'] as const) {
+    const value = jwk[name];
+    if (typeof value === 'string') members[name] = value;
+  }
+  return members;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

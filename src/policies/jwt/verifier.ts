@@ -3,20 +3,24 @@
  * the per-request authenticate function.
  *
  * A request's path through it, cheapest first: the Bearer credential is read from one header;
- * its size is capped before anything else; a cached verification answers synchronously; the
- * token's shape and protected header are checked (no `jku`, `x5u`, `jwk` or `x5c`, an allowed
- * `alg`) without any crypto; the key is chosen by `kid` from the cache; only then does jose
- * verify the signature and claims. Refusals carry their exact reason for the audit trail and one
- * shared RFC 6750 denial for the client.
+ * its size is capped before anything else; a cached verification answers at once; the token is
+ * split into its three base64url segments and its protected header checked (no `jku`, `x5u`,
+ * `jwk` or `x5c`, an allowed `alg`, an understood `crit`) without any crypto; the key is chosen
+ * by `kid` from the cache; the signature is checked with node:crypto; only then is the payload
+ * decoded and its claims checked as jose's jwtVerify would. All of it is synchronous: a Promise
+ * is returned only while a key set must be fetched (the first fetch, an unknown `kid`).
+ * Refusals carry their exact reason for the audit trail and one shared RFC 6750 denial for the
+ * client.
  */
-import { jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { configError } from '../../core/config-error.js';
 import { CORE_ERRORS } from '../../core/errors.js';
 import type { AuthFailure, AuthOutcome, CompiledPolicy, CompileEnv } from '../../core/policy.js';
 import { createDenial } from '../../core/problem.js';
 import type { RequestContext } from '../../core/context.js';
 import { principalMapper } from './claims.js';
+import { compileClaimsCheck } from './claims-check.js';
 import { createJwksCache, type JwksCache, type KeyLookup } from './jwks-cache.js';
+import { critProblem, decodeJsonObject, hmacKey, parseCompact, type CompactJws, type VerificationKey } from './jws.js';
 import type { JwtConfig } from './schema.js';
 
 /**
@@ -42,9 +46,6 @@ export interface JwtInternals {
 /** Headers that point at or carry keys; never followed, never trusted (RFC 8725 §3.10). */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
-/** A JWS in compact serialisation: three base64url segments, the signature possibly empty. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
 interface CacheEntry {
   readonly outcome: { readonly principal: NonNullable<RequestContext['principal']> };
   /** ms; the entry is used only before this (exp, or iat + maxTokenAge). */
@@ -61,7 +62,7 @@ interface CacheEntry {
  * ```ts
  * const compiled = createJwtAuthenticator(config, env);
  * await compiled.ready?.();
- * const outcome = await compiled.authenticate!(ctx);
+ * const outcome = compiled.authenticate!(ctx); // a Promise only while keys are being fetched
  * ```
  */
 export function createJwtAuthenticator(config: JwtConfig, env: CompileEnv, internals: JwtInternals = {}): CompiledPolicy {
@@ -84,27 +85,24 @@ export function createJwtAuthenticator(config: JwtConfig, env: CompileEnv, inter
   for (const reason of JWT_FAILURE_REASONS) failures.set(reason, Object.freeze({ reason, denial: reason === 'jwks_unavailable' ? unavailable : invalidToken }));
   const fail = (reason: JwtFailureReason): AuthFailure => failures.get(reason)!;
 
-  const verifyOptions: JWTVerifyOptions = Object.freeze({
-    algorithms: [...config.algorithms],
+  const checkClaims = compileClaimsCheck({
     issuer: config.issuer,
-    audience: typeof config.audience === 'string' ? config.audience : [...config.audience],
-    clockTolerance: toleranceSec,
-    requiredClaims: ['exp', ...config.requiredClaims],
-    ...(maxTokenAgeSec === undefined ? {} : { maxTokenAge: maxTokenAgeSec }),
-    ...(config.typ === undefined ? {} : { typ: config.typ }),
+    audiences: typeof config.audience === 'string' ? [config.audience] : config.audience,
+    clockToleranceSec: toleranceSec,
+    maxTokenAgeSec,
+    requiredClaims: config.requiredClaims,
+    typ: config.typ,
   });
-  const optionsNow = internals.now === undefined ? () => verifyOptions : () => ({ ...verifyOptions, currentDate: new Date(now()) });
   const toPrincipal = principalMapper(config.claims);
 
   const maxEntries = config.cache.maxEntries;
   const cache = new Map<string, CacheEntry>();
-  // Bumped when a key leaves the set, so a verification in flight at that moment is not cached.
-  let keyGeneration = 0;
 
   let jwks: JwksCache | undefined;
-  let hmac: { readonly keys: Map<string, CryptoKey>; readonly ready: Promise<void> } | undefined;
+  let hmacKeys: ReadonlyMap<string, VerificationKey> | undefined;
   if (config.secret !== undefined) {
-    hmac = importHmacKeys(config.secret, config.algorithms);
+    const secret = Buffer.from(config.secret, 'utf8');
+    hmacKeys = new Map(config.algorithms.map((alg) => [alg, hmacKey(alg, secret)]));
   } else {
     jwks = createJwksCache({
       source: config.jwksUri !== undefined ? { jwksUri: config.jwksUri } : { issuer: config.issuer },
@@ -114,16 +112,14 @@ export function createJwtAuthenticator(config: JwtConfig, env: CompileEnv, inter
       unknownKidCooldownMs: config.jwks.unknownKidCooldownSec * 1000,
       maxStaleMs: config.jwks.maxStaleSec * 1000,
       now,
-      // A key that left the set may have been revoked: forget what it verified.
-      onKeysRemoved: () => {
-        keyGeneration++;
-        cache.clear();
-      },
+      // A key that left the set may have been revoked: forget what it verified. (Verification
+      // is synchronous, so none can be half-way through with the old key.)
+      onKeysRemoved: () => cache.clear(),
       onProblem: (message, error) => env.logger.warn({ event: 'jwt_jwks', route: env.routeName, err: error }, message),
     });
   }
 
-  const remember = (token: string, outcome: CacheEntry['outcome'], claims: JWTPayload, at: number) => {
+  const remember = (token: string, outcome: CacheEntry['outcome'], claims: Readonly<Record<string, unknown>>, at: number) => {
     if (maxEntries === 0 || typeof claims.exp !== 'number') return;
     let expiresAt = claims.exp * 1000;
     if (maxTokenAgeSec !== undefined && typeof claims.iat === 'number') expiresAt = Math.min(expiresAt, (claims.iat + maxTokenAgeSec) * 1000);
@@ -133,44 +129,37 @@ export function createJwtAuthenticator(config: JwtConfig, env: CompileEnv, inter
     cache.set(token, { outcome, expiresAt, notBefore });
   };
 
-  const verify = async (token: string, key: CryptoKey): Promise<AuthOutcome> => {
-    const generation = keyGeneration;
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, key, optionsNow()));
-    } catch (error) {
-      return fail(reasonFor(error));
-    }
+  const verify = (token: string, jws: CompactJws, key: VerificationKey): AuthOutcome => {
+    // The lookup is by alg already; this keeps a key from ever verifying another algorithm.
+    if (key.alg !== jws.header.alg) return fail('key_alg_mismatch');
+    if (!key.verify(jws.signingInput, jws.signature)) return fail('bad_signature');
+    // Not a byte of the payload is interpreted before the signature holds.
+    const claims = decodeJsonObject(jws.payload);
+    if (claims === undefined) return fail('malformed');
     const at = now();
-    // jose checks that iat is not in the future only together with maxTokenAge.
-    if (maxTokenAgeSec === undefined && typeof payload.iat === 'number' && payload.iat > at / 1000 + toleranceSec) return fail('not_yet_valid');
-    const principal = toPrincipal(payload);
+    const problem = checkClaims(jws.header, claims, at);
+    if (problem !== undefined) return fail(problem);
+    const principal = toPrincipal(claims);
     if (typeof principal === 'string') return fail(principal);
     const outcome = Object.freeze({ principal });
-    if (generation === keyGeneration) remember(token, outcome, payload, at);
+    remember(token, outcome, claims, at);
     return outcome;
   };
 
-  const verifyWithJwks = (keys: JwksCache, token: string, kid: string | undefined, alg: string): AuthOutcome | Promise<AuthOutcome> => {
+  const afterLookup = (found: KeyLookup, token: string, jws: CompactJws): AuthOutcome => ('key' in found ? verify(token, jws, found.key) : fail(found.miss));
+
+  const verifyWithJwks = (keys: JwksCache, token: string, jws: CompactJws, kid: string | undefined, alg: string): AuthOutcome | Promise<AuthOutcome> => {
     if (!keys.usable()) {
       const fetched = keys.refetch();
       if (fetched === undefined) return fail('jwks_unavailable');
-      return fetched.then(() => (keys.usable() ? afterLookup(keys.find(kid, alg), token) : fail('jwks_unavailable')));
+      return fetched.then(() => (keys.usable() ? afterLookup(keys.find(kid, alg), token, jws) : fail('jwks_unavailable')));
     }
     const found = keys.find(kid, alg);
-    if ('key' in found || found.miss !== 'unknown_kid' || kid === undefined) return afterLookup(found, token);
+    if ('key' in found || found.miss !== 'unknown_kid' || kid === undefined) return afterLookup(found, token, jws);
     // A kid we have not seen: perhaps the issuer rotated its keys. At most one refetch per cooldown.
     const fetched = keys.refetch();
     if (fetched === undefined) return fail('unknown_kid');
-    return fetched.then(() => afterLookup(keys.find(kid, alg), token));
-  };
-
-  const afterLookup = (found: KeyLookup, token: string): AuthOutcome | Promise<AuthOutcome> => ('key' in found ? verify(token, found.key) : fail(found.miss));
-
-  const verifyWithSecret = (keys: NonNullable<typeof hmac>, token: string, alg: string): Promise<AuthOutcome> => {
-    const key = keys.keys.get(alg);
-    if (key !== undefined) return verify(token, key);
-    return keys.ready.then(() => verify(token, keys.keys.get(alg)!));
+    return fetched.then(() => afterLookup(keys.find(kid, alg), token, jws));
   };
 
   return {
@@ -193,20 +182,23 @@ export function createJwtAuthenticator(config: JwtConfig, env: CompileEnv, inter
       }
 
       if (token.length > maxTokenBytes) return fail('token_too_large');
-      if (!COMPACT_JWS.test(token)) return fail('malformed');
-      const header = protectedHeader(token);
-      if (header === undefined) return fail('malformed');
+      const jws = parseCompact(token);
+      if (jws === undefined) return fail('malformed');
+      const { header } = jws;
       for (const name of FORBIDDEN_HEADERS) if (Object.hasOwn(header, name)) return fail('forbidden_header');
       const { alg, kid } = header;
+      // An exact match against the allowlist: 'none', 'None' or 'rs256' never pass.
       if (typeof alg !== 'string' || !allowedAlgs.has(alg)) return fail('alg_not_allowed');
       if (kid !== undefined && typeof kid !== 'string') return fail('malformed');
+      const crit = critProblem(header);
+      if (crit !== undefined) return fail(crit);
 
-      if (jwks !== undefined) return verifyWithJwks(jwks, token, kid, alg);
-      return verifyWithSecret(hmac!, token, alg);
+      if (jwks !== undefined) return verifyWithJwks(jwks, token, jws, kid, alg);
+      const key = hmacKeys!.get(alg);
+      return key === undefined ? fail('alg_not_allowed') : verify(token, jws, key);
     },
     async ready() {
       if (jwks !== undefined) await jwks.ready();
-      else await hmac!.ready;
     },
     close() {
       jwks?.close();
@@ -230,53 +222,6 @@ function checkKeySource(config: JwtConfig, env: CompileEnv): void {
   if (config.discovery && !/^https?:\/\/[^\s/?#]+/.test(config.issuer)) throw configError(['issuer'], 'with discovery: true the issuer must be an http(s) URL (its /.well-known/openid-configuration is fetched)');
   if (config.jwksUri?.startsWith('http:') === true) env.warn(['jwksUri'], 'plain http: keys could be swapped in transit. Only for a local identity provider, whose origin must be listed in outbound.allow');
   if (config.jwks.maxStaleSec < config.jwks.refreshIntervalSec) throw configError(['jwks', 'maxStaleSec'], `must be at least jwks.refreshIntervalSec (${config.jwks.refreshIntervalSec}), or the keys go stale between two refreshes`);
-}
-
-/** The token's protected header, if it is a JSON object. */
-function protectedHeader(token: string): Record<string, unknown> | undefined {
-  try {
-    const header: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The precise reason for a jose error. */
-function reasonFor(error: unknown): JwtFailureReason {
-  const { code, claim, reason } = error as { code?: unknown; claim?: unknown; reason?: unknown };
-  switch (code) {
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED': return 'bad_signature';
-    case 'ERR_JWT_EXPIRED': return claim === 'iat' ? 'token_too_old' : 'token_expired';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (reason === 'missing') return 'missing_claim';
-      if (reason === 'invalid') return 'malformed';
-      switch (claim) {
-        case 'iss': return 'wrong_issuer';
-        case 'aud': return 'wrong_audience';
-        case 'nbf':
-        case 'iat': return 'not_yet_valid';
-        case 'typ': return 'wrong_type';
-        default: return 'claim_check_failed';
-      }
-    case 'ERR_JOSE_ALG_NOT_ALLOWED': return 'alg_not_allowed';
-    case 'ERR_JOSE_NOT_SUPPORTED': return 'unsupported_crit';
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID': return 'malformed';
-    default: return 'verification_failed';
-  }
-}
-
-/** HMAC keys for each allowed HS algorithm, imported once (jose would import a raw secret on every call). */
-function importHmacKeys(secret: string, algorithms: readonly string[]): { readonly keys: Map<string, CryptoKey>; readonly ready: Promise<void> } {
-  const keys = new Map<string, CryptoKey>();
-  const bytes = Buffer.from(secret, 'utf8');
-  const ready = Promise.all(algorithms.map(async (alg) => {
-    keys.set(alg, await crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']));
-  })).then(() => undefined);
-  // Importing a raw HMAC key does not fail for any length; a rejection would surface in ready().
-  ready.catch(() => undefined);
-  return { keys, ready };
 }
 
 /** A value for an RFC 9110 quoted-string: quotes and backslashes escaped, control characters dropped. */
