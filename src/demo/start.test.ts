@@ -8,17 +8,20 @@ import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
+import { getUserToken } from './idp-client.js';
 
 let child: ChildProcess;
 let dir: string;
 let gatewayUrl: string;
 let redirectUrl: string;
 let ca: string;
+let idpUrl: string;
+let token: string;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-demo-'));
   child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/start.ts'], {
-    env: { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_HTTPS_PORT: '0', PORTCULLIS_DEMO_HTTP_PORT: '0' },
+    env: { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_HTTPS_PORT: '0', PORTCULLIS_DEMO_HTTP_PORT: '0', PORTCULLIS_DEMO_IDP_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -26,11 +29,12 @@ before(async () => {
     const timer = setTimeout(() => reject(new Error(`no 'ready' within 60 s:\n${out}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /ready: gateway (https:\/\/localhost:\d+) \(redirect (http:\/\/localhost:\d+)\)/.exec(out);
+      const m = /ready: gateway (https:\/\/localhost:\d+) \(redirect (http:\/\/localhost:\d+)\), identity provider (http:\/\/localhost:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         gatewayUrl = m[1]!;
         redirectUrl = m[2]!;
+        idpUrl = m[3]!;
         resolve();
       }
     });
@@ -38,6 +42,7 @@ before(async () => {
   });
   await ready;
   ca = await readFile(join(dir, 'ca.pem'), 'utf8');
+  token = await getUserToken(idpUrl, 'alice');
 });
 
 after(async () => {
@@ -48,10 +53,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function get(url: string, options: { ca?: string } = {}): Promise<{ res: IncomingMessage; body: string }> {
+function get(url: string, options: { ca?: string; headers?: Record<string, string> } = {}): Promise<{ res: IncomingMessage; body: string }> {
   const doRequest = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = doRequest(url, { ca: options.ca, agent: false }, (res) => {
+    const req = doRequest(url, { ca: options.ca, agent: false, headers: options.headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -62,14 +67,27 @@ function get(url: string, options: { ca?: string } = {}): Promise<{ res: Incomin
   });
 }
 
-test('the gateway reaches the sample API over TLS verified by the demo CA', async () => {
+test('without a token the gateway answers 401 with a Bearer challenge', async () => {
   const { res, body } = await get(`${gatewayUrl}/api/v1/tasks`, { ca });
+  assert.equal(res.statusCode, 401);
+  assert.match(String(res.headers['www-authenticate']), /^Bearer /);
+  assert.equal((JSON.parse(body) as { code: string }).code, 'authenticate.required');
+});
+
+test('with a token from the identity provider (code + PKCE as alice) the request reaches the sample API', async () => {
+  const { res, body } = await get(`${gatewayUrl}/api/v1/tasks`, { ca, headers: { authorization: `Bearer ${token}` } });
   assert.equal(res.statusCode, 200);
   assert.ok(Array.isArray((JSON.parse(body) as { tasks: unknown[] }).tasks));
 });
 
+test('the reporting service\'s API key from .demo/api-key opens the reports route', async () => {
+  const key = (await readFile(join(dir, 'api-key'), 'utf8')).trim();
+  const { res } = await get(`${gatewayUrl}/api/v1/reports/engineering`, { ca, headers: { 'x-api-key': key } });
+  assert.equal(res.statusCode, 200);
+});
+
 test('proxied responses carry HSTS and nosniff and lose X-Powered-By and Server', async () => {
-  const { res } = await get(`${gatewayUrl}/api/v1/tasks`, { ca });
+  const { res } = await get(`${gatewayUrl}/api/v1/tasks`, { ca, headers: { authorization: `Bearer ${token}` } });
   assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   assert.equal(res.headers['x-powered-by'], undefined);

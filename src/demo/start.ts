@@ -1,14 +1,17 @@
 /**
  * `npm start`: the demo stack in one process. Generates the development CA and certificate into
- * .demo/ on first start, starts the sample Tasks API on 127.0.0.1, writes the gateway's config
- * from portcullis.demo.yaml and starts the gateway in front of it (https://localhost:8443, and
- * http://localhost:8080 redirecting). Ctrl-C (or SIGTERM) stops everything cleanly.
+ * .demo/ on first start, starts the identity provider (http://localhost:9000) and the sample
+ * Tasks API on 127.0.0.1, creates the reporting service's API key (.demo/api-key; the config
+ * holds only its hash), writes the gateway's config from portcullis.demo.yaml and starts the
+ * gateway in front of it (https://localhost:8443, and http://localhost:8080 redirecting).
+ * Ctrl-C (or SIGTERM) stops everything cleanly.
  *
  * Environment: PORTCULLIS_DEMO_DIR (default .demo), PORTCULLIS_DEMO_HTTPS_PORT (8443),
- * PORTCULLIS_DEMO_HTTP_PORT (8080); port 0 picks free ports (the tests do that).
+ * PORTCULLIS_DEMO_HTTP_PORT (8080), PORTCULLIS_DEMO_IDP_PORT (9000); port 0 picks free ports
+ * (the tests do that).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import { createRegistry } from '../config/registry.js';
@@ -19,6 +22,8 @@ import { builtinPolicies } from '../policies/index.js';
 import { startGateway } from '../server/gateway.js';
 import { ensureDevCertificates } from './certs.js';
 import { startTasksApi } from './tasks-api.js';
+import { IDP_KEYS_FILE, IDP_SECRETS_FILE, startIdentityProvider } from './idp.js';
+import { generateApiKey, hashApiKey, keyPrefix } from '../policies/api-key/key-format.js';
 
 const TEMPLATE = fileURLToPath(new URL('./portcullis.demo.yaml', import.meta.url));
 
@@ -30,13 +35,37 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** The reporting service's key: kept in `file` (0600) so it survives restarts; only its hash goes into the config. */
+async function ensureApiKey(file: string): Promise<{ prefix: string; hash: string }> {
+  try {
+    const key = (await readFile(file, 'utf8')).trim();
+    const prefix = keyPrefix(key);
+    if (prefix !== undefined) return { prefix, hash: hashApiKey(key) };
+  } catch {
+    // First start: create it below.
+  }
+  const created = generateApiKey();
+  await writeFile(file, `${created.key}\n`, { mode: 0o600 });
+  return { prefix: created.prefix, hash: created.hash };
+}
+
 async function main(): Promise<void> {
   const dir = resolve(process.env.PORTCULLIS_DEMO_DIR ?? '.demo');
   const httpsPort = portFromEnv('PORTCULLIS_DEMO_HTTPS_PORT', 8443);
   const httpPort = portFromEnv('PORTCULLIS_DEMO_HTTP_PORT', 8080);
+  const idpPort = portFromEnv('PORTCULLIS_DEMO_IDP_PORT', 9000);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const certs = await ensureDevCertificates(dir);
+  const apiKey = await ensureApiKey(join(dir, 'api-key'));
+  const idp = await startIdentityProvider({
+    host: '127.0.0.1',
+    port: idpPort,
+    audience: 'https://localhost:8443',
+    keysFile: join(dir, IDP_KEYS_FILE),
+    secretsFile: join(dir, IDP_SECRETS_FILE),
+  });
   const api = await startTasksApi({ host: '127.0.0.1', port: 0 });
+  const stopBackends = () => Promise.all([api.close(), idp.close()]);
 
   const template = await readFile(TEMPLATE, 'utf8');
   const configFile = resolve(dir, 'portcullis.yaml');
@@ -44,6 +73,11 @@ async function main(): Promise<void> {
     .replaceAll('{{HTTPS_PORT}}', String(httpsPort))
     .replaceAll('{{HTTP_PORT}}', String(httpPort))
     .replaceAll('{{TASKS_API_URL}}', api.url)
+    .replaceAll('{{IDP_URL}}', new URL(idp.jwksUri).origin)
+    .replaceAll('{{IDP_ISSUER}}', idp.issuer)
+    .replaceAll('{{IDP_JWKS_URI}}', idp.jwksUri)
+    .replaceAll('{{API_KEY_PREFIX}}', apiKey.prefix)
+    .replaceAll('{{API_KEY_HASH}}', apiKey.hash)
     .replace('$schema: ../docs/portcullis.schema.json', `$schema: ${resolve(fileURLToPath(new URL('../../docs/portcullis.schema.json', import.meta.url)))}`));
 
   const registry = createRegistry(builtinPolicies);
@@ -53,7 +87,7 @@ async function main(): Promise<void> {
     const logger = createLogger(loaded.config.log);
     gateway = await startGateway({ loaded, registry, logger });
   } catch (error) {
-    await api.close();
+    await stopBackends();
     if (error instanceof ConfigError) {
       console.error(formatIssues(configFile, error.issues));
       process.exitCode = 1;
@@ -65,10 +99,13 @@ async function main(): Promise<void> {
   const gw = `https://localhost:${gateway.https!.port}`;
   const redirect = `http://localhost:${gateway.http!.port}`;
   console.log(`
-Portcullis demo ready: gateway ${gw} (redirect ${redirect}), sample API ${api.url}
+Portcullis demo ready: gateway ${gw} (redirect ${redirect}), identity provider ${idp.issuer}, sample API ${api.url}
   CA certificate: ${certs.caPath}
 
-  curl --cacert ${certs.caPath} ${gw}/api/v1/tasks -i
+  curl --cacert ${certs.caPath} ${gw}/api/v1/tasks -i                      # 401: a token is needed
+  TOKEN=$(npm run -s token -- alice)                                          # Authorization Code + PKCE as alice
+  curl --cacert ${certs.caPath} ${gw}/api/v1/tasks -H "authorization: Bearer $TOKEN" -i
+  curl --cacert ${certs.caPath} ${gw}/api/v1/reports/engineering -H "x-api-key: $(cat ${join(dir, 'api-key')})" -i
   curl --cacert ${certs.caPath} ${gw}/api/v1/debug -i                      # 404: not in the inventory
   curl --cacert ${certs.caPath} ${gw}/api/v1/tasks/..%2f..%2fdebug -i      # 400: path tricks refused
   curl ${redirect}/api/v1/tasks -i                                          # 308 to https
@@ -81,7 +118,7 @@ Press Ctrl-C to stop.
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    Promise.all([gateway.close(), api.close()]).then(
+    Promise.all([gateway.close(), stopBackends()]).then(
       () => console.log('demo stopped'),
       (error: unknown) => {
         console.error('demo stopped with an error:', error);
