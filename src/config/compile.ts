@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { ConfigError, type ConfigIssue, type ConfigPath } from '../core/config-error.js';
-import { PHASES, type CompiledPolicy, type Policy, type ResponseHandler } from '../core/policy.js';
+import { PHASES, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseHandler } from '../core/policy.js';
 import { createDenial } from '../core/problem.js';
 import type { NamedHandler } from '../core/pipeline.js';
 import type { RequestContext } from '../core/context.js';
@@ -102,6 +102,7 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
           baseDir: loaded.baseDir,
           outbound,
           warn: (relative, message) => issues.push({ path: [...path, ...relative], message, severity: 'warning' }),
+          audit: (ctx, event) => policyAudit(ctx, event, policy.name),
         });
         compiledPolicies.push(compiled);
         if (typeof value === 'object' && value !== null) shared.set(value, compiled);
@@ -115,7 +116,9 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     return parts;
   };
 
-  const audit = auditSink(logger, getChannels());
+  const channels = getChannels();
+  const audit = auditSink(logger, channels);
+  const policyAudit = policyAuditSink(logger, channels);
   config.routes.forEach((route, index) => {
     const name = route.name ?? `${route.methods.join(',')} ${route.path}`;
     const parts = compileParts(name, effectivePolicies(config, index));
@@ -226,5 +229,12 @@ function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => v
     // The exact reason is for operators; the client got only the generic code.
     logger.info({ event: 'audit', type: 'authentication', outcome, method, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, route: ctx.route, principal: ctx.principal?.id, credential: ctx.principal?.credentialId });
     if (channels.audit.hasSubscribers) channels.audit.publish({ ctx, type: 'authentication', outcome, method, reason });
+  };
+}
+
+function policyAuditSink(logger: Logger, channels: Channels): (ctx: RequestContext, e: PolicyAuditEvent, policy: string) => void {
+  return (ctx, { type, outcome, rule, reason }, policy) => {
+    logger.info({ event: 'audit', type, outcome, policy, rule, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, method: ctx.method, route: ctx.route, path: ctx.path, principal: ctx.principal?.id });
+    if (channels.audit.hasSubscribers) channels.audit.publish({ ctx, type, outcome, method: policy, reason, rule });
   };
 }

@@ -39,6 +39,8 @@ export interface AuditMessage {
   readonly method: string;
   /** The exact reason of a failure (never a secret). */
   readonly reason: string | undefined;
+  /** The rule that decided, for authorization decisions. */
+  readonly rule?: string;
 }
 
 /** Published when a policy throws or an internal error is caught on the request path. */

@@ -111,6 +111,23 @@ export interface CompileEnv {
   readonly outbound: OutboundClient;
   /** Reports a risky but valid setting (path relative to this policy's config); `check` prints it. */
   warn(path: ConfigPath, message: string): void;
+  /**
+   * Records a security decision in the audit trail (authorization allow/deny with the rule that
+   * decided, …). Cheap; never throws; never pass secrets.
+   */
+  audit(ctx: RequestContext, event: PolicyAuditEvent): void;
+}
+
+/** A decision a policy records with {@link CompileEnv.audit}. */
+export interface PolicyAuditEvent {
+  /** What kind of decision: `authorization`, … */
+  readonly type: string;
+  /** allow (success) or deny (failure). */
+  readonly outcome: 'success' | 'failure';
+  /** The rule that decided (`rbac: requires delete`, `object-level: owner binding`). */
+  readonly rule: string;
+  /** Why, precisely, when it failed. */
+  readonly reason?: string;
 }
 
 /** A policy definition, as passed to {@link definePolicy}. */

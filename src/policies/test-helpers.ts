@@ -29,6 +29,7 @@ export function compileEnvFor(policy: Policy, overrides: Partial<CompileEnv> = {
     baseDir: process.cwd(),
     outbound: NO_OUTBOUND,
     warn: () => undefined,
+    audit: () => undefined,
     ...overrides,
   };
 }
