@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import { ConfigError, type ConfigIssue, type ConfigPath } from '../core/config-error.js';
-import { PHASES, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseHandler } from '../core/policy.js';
+import { PHASES, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseBodyHandler, type ResponseHandler } from '../core/policy.js';
+import { readBodyStep } from '../core/request-body.js';
 import { createDenial } from '../core/problem.js';
 import type { NamedHandler } from '../core/pipeline.js';
 import type { RequestContext } from '../core/context.js';
@@ -31,6 +32,8 @@ export interface CompiledRoute {
   readonly handlers: readonly NamedHandler[];
   /** Response hooks in phase order. */
   readonly responseHandlers: readonly ResponseHandler[];
+  /** Response-body hooks in phase order; when any, the proxy buffers and parses the response. */
+  readonly responseBodyHandlers: readonly ResponseBodyHandler[];
   /** End-of-request hooks. */
   readonly endHandlers: ReadonlyArray<(ctx: RequestContext) => void>;
   /** Headers set on every HTTPS response of this route, flat (name, value, …), lower-case names. */
@@ -194,6 +197,8 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
   const dropRequest = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]);
   const handlers: NamedHandler[] = [];
   const responseHandlers: ResponseHandler[] = [];
+  const responseBodyHandlers: ResponseBodyHandler[] = [];
+  let bodyAt = -1;
   const endHandlers: Array<(ctx: RequestContext) => void> = [];
   const methods: AuthMethod[] = [];
   let authAt = -1;
@@ -205,7 +210,9 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     } else if (authAt === -1 && PHASES.indexOf(policy.phase) > PHASES.indexOf('authenticate')) {
       authAt = handlers.length;
     }
+    if (compiled.requestBody !== undefined && bodyAt === -1) bodyAt = handlers.length;
     if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
+    if (compiled.onResponseBody) responseBodyHandlers.push(compiled.onResponseBody);
     if (compiled.forwardCredentialHeaders !== true) for (const h of compiled.credentialHeaders ?? []) dropRequest.add(h.toLowerCase());
     if (compiled.onResponse) responseHandlers.push(compiled.onResponse);
     if (compiled.onEnd) endHandlers.push(compiled.onEnd);
@@ -216,12 +223,14 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     }
     for (const h of compiled.responseHeaders?.remove ?? []) drop.add(h.toLowerCase());
   }
-  if (methods.length > 0 || !isPublic) handlers.splice(authAt === -1 ? handlers.length : authAt, 0, authenticateStep(methods, isPublic, audit));
+  // The body is read just before the first policy that needs it: cheaper refusals come first.
+  if (bodyAt !== -1) handlers.splice(bodyAt, 0, readBodyStep());
+  if (methods.length > 0 || !isPublic) handlers.splice(authAt === -1 ? handlers.length : Math.min(authAt, bodyAt === -1 ? authAt : bodyAt), 0, authenticateStep(methods, isPublic, audit));
   const setHeadersPlain: string[] = [];
   for (let i = 0; i < setHeaders.length; i += 2) {
     if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
   }
-  return { name, template, upstream, handlers, responseHandlers, endHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest };
+  return { name, template, upstream, handlers, responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest };
 }
 
 function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => void {

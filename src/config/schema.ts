@@ -40,6 +40,7 @@ const Upstream = strictObject({
   connectTimeoutMs: durationMs({ description: 'Time to establish a connection; exceeded → 504.', default: 5_000 }),
   responseTimeoutMs: durationMs({ description: 'Time from sending the request to receiving the response headers; exceeded → 504.', default: 30_000 }),
   bodyTimeoutMs: durationMs({ description: 'Longest pause between two chunks of the response body; exceeded → connection cut.', default: 30_000 }),
+  maxResponseBytes: bytes({ description: 'Largest response body buffered on routes whose policies inspect responses (object-level checks, property filtering); larger → 502, nothing sent.', default: 10_485_760, minimum: 1024 }),
   keepAliveTimeoutMs: durationMs({ description: 'How long an idle upstream connection is kept.', default: 4_000 }),
   preserveHost: Type.Boolean({ description: 'Send the client\'s Host header upstream instead of the upstream URL\'s host.', default: false }),
 }, { description: 'A service the gateway forwards to.' });

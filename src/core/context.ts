@@ -52,6 +52,13 @@ export class RequestContext {
   maxBodyBytes: number;
   /** The refusal sent when a streamed body grows past maxBodyBytes. */
   bodyTooLarge: Denial | undefined;
+  /**
+   * The parsed JSON request body, for routes whose policies asked for it (`requestBody: 'json'`);
+   * undefined otherwise, and for requests without a JSON body.
+   */
+  body: unknown;
+  /** The buffered request body, when it was read; the proxy sends exactly these bytes upstream. */
+  rawBody: Buffer | undefined;
   /** Set by the proxy while an upstream exchange is open: called when the client goes away first. */
   cancelUpstream: (() => void) | undefined;
 
@@ -76,6 +83,21 @@ export class RequestContext {
     this.maxBodyBytes = Number.POSITIVE_INFINITY;
     this.bodyTooLarge = undefined;
     this.cancelUpstream = undefined;
+    this.body = undefined;
+    this.rawBody = undefined;
+  }
+
+  /**
+   * Replaces the JSON request body the upstream will receive (a policy that rewrites it).
+   *
+   * @example
+   * ```ts
+   * ctx.replaceBody({ ...(ctx.body as object), ownerId: ctx.principal.id });
+   * ```
+   */
+  replaceBody(value: unknown): void {
+    this.body = value;
+    this.rawBody = Buffer.from(JSON.stringify(value));
   }
 
   /**

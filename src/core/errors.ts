@@ -54,6 +54,16 @@ export const CORE_ERRORS = {
     title: 'Bad Request',
     description: 'The path has dot segments, encoded slashes or backslashes, NUL or control characters: forms an upstream could normalise into a different route than the gateway checked.',
   },
+  'request.invalid_json': {
+    status: 400,
+    title: 'Bad Request',
+    description: 'A route that inspects JSON bodies received a body that is not valid JSON (or not JSON at all).',
+  },
+  'request.body_too_large': {
+    status: 413,
+    title: 'Content Too Large',
+    description: 'The body is larger than the gateway buffers for inspection, on a route where size-limit is switched off.',
+  },
   'request.invalid_body': {
     status: 400,
     title: 'Bad Request',
@@ -83,6 +93,11 @@ export const CORE_ERRORS = {
     status: 502,
     title: 'Bad Gateway',
     description: 'The upstream could not be reached or closed the connection before answering.',
+  },
+  'proxy.response_too_large': {
+    status: 502,
+    title: 'Bad Gateway',
+    description: 'The upstream response is larger than upstreams.<name>.maxResponseBytes on a route that inspects response bodies; nothing of it was sent.',
   },
   'proxy.upstream_timeout': {
     status: 504,

@@ -41,6 +41,24 @@ export interface ResponseHead {
 /** A response-phase hook: synchronous edits of the upstream response's head. */
 export type ResponseHandler = (ctx: RequestContext, head: ResponseHead) => void;
 
+/**
+ * The upstream response body as response-body hooks see it: parsed when it is JSON. A hook that
+ * changes `value` sets `changed` (or calls replace), and the proxy re-serialises once.
+ */
+export interface ResponseBody {
+  /** True when the upstream sent a JSON content type and the body parsed. */
+  readonly isJson: boolean;
+  /** The parsed body (undefined unless isJson). */
+  value: unknown;
+  /** The bytes as received. */
+  readonly raw: Buffer;
+  /** Set when `value` was modified and must be re-serialised. */
+  changed: boolean;
+}
+
+/** A hook over the whole upstream response body: edit it, or refuse the response. */
+export type ResponseBodyHandler = (ctx: RequestContext, head: ResponseHead, body: ResponseBody) => void | Denial;
+
 /** Headers a policy adds to or removes from every response of a route, computed once. */
 export interface StaticResponseHeaders {
   /** Added to every response (upstream or denial), replacing an upstream header of the same name. */
@@ -70,6 +88,13 @@ export interface CompiledPolicy {
   readonly onRequest?: RequestHandler;
   /** Runs on the upstream response head before it is sent. */
   readonly onResponse?: ResponseHandler;
+  /**
+   * Runs on the whole upstream response body (the proxy buffers it, bounded by the upstream's
+   * maxResponseBytes). Only routes with such a hook pay for buffering and parsing.
+   */
+  readonly onResponseBody?: ResponseBodyHandler;
+  /** The policy reads the request body: `json` parses it into ctx.body before this policy's onRequest. */
+  readonly requestBody?: 'json';
   /** Runs when the request has ended (log phase), whatever the outcome. Must not throw. */
   readonly onEnd?: (ctx: RequestContext) => void;
   /** Response headers fixed at compile time (precomputed, no per-request work). */

@@ -17,6 +17,8 @@ export interface UpstreamClient {
   readonly host: string;
   /** Send the client's Host header instead of {@link host}. */
   readonly preserveHost: boolean;
+  /** Largest response body buffered for response-body policies. */
+  readonly maxResponseBytes: number;
   /** Closes the pool after in-flight requests finish. */
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export function createUpstreamClient(name: string, config: UpstreamConfig): Upst
     basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
     host: url.host,
     preserveHost: config.preserveHost,
+    maxResponseBytes: config.maxResponseBytes,
     close: () => pool.close(),
   };
 }
