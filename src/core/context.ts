@@ -59,6 +59,11 @@ export class RequestContext {
   body: unknown;
   /** The buffered request body, when it was read; the proxy sends exactly these bytes upstream. */
   rawBody: Buffer | undefined;
+  /**
+   * Attributes of the object the request names (owner, department, classification …), once an
+   * object-level lookup has fetched them; conditions read it as `resource`.
+   */
+  resource: Record<string, unknown> | undefined;
   /** Set by the proxy while an upstream exchange is open: called when the client goes away first. */
   cancelUpstream: (() => void) | undefined;
 
@@ -85,6 +90,7 @@ export class RequestContext {
     this.cancelUpstream = undefined;
     this.body = undefined;
     this.rawBody = undefined;
+    this.resource = undefined;
   }
 
   /**
