@@ -78,7 +78,7 @@ function audienceMatches(aud: unknown, audiences: readonly string[]): boolean {
   return false;
 }
 
-/** RFC 8725 §3.11 media types: case-insensitive, the `application/` prefix optional (jose's rule). */
+/** RFC 7515 §4.1.9: media types compare case-insensitively, the `application/` prefix optional (jose's rule). */
 function normalizeTyp(value: string): string {
   const lower = value.toLowerCase();
   return value.includes('/') ? lower : `application/${lower}`;

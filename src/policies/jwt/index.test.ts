@@ -546,6 +546,13 @@ test('HS256 with the configured secret is accepted', async () => {
   assert.equal((await principalOf(compiled.authenticate!(fakeContext({ headers: { authorization: bearer(await hsToken(SECRET)) } })))).id, 'svc');
 });
 
+test('HS256 is verified synchronously, without ready()', async () => {
+  const compiled = secretPolicy();
+  const outcome = compiled.authenticate!(fakeContext({ headers: { authorization: bearer(await hsToken(SECRET)) } }));
+  assert.ok(!(outcome instanceof Promise), 'answered synchronously');
+  assert.equal((await principalOf(outcome)).id, 'svc');
+});
+
 test('HS256 with another secret has a bad signature', async () => {
   const compiled = secretPolicy();
   assert.equal(await reasonOf(compiled.authenticate!(fakeContext({ headers: { authorization: bearer(await hsToken(`${SECRET}-other`)) } }))), 'bad_signature');
@@ -662,12 +669,13 @@ test('a cached entry expires with the token', async () => {
   const nowSec = Math.floor(clock.now() / 1000);
   const token = await sign(rs, { claims: { iat: nowSec, exp: nowSec + 60 } });
   await withJwt({ internals: { now: clock.now } }, async ({ auth }) => {
-    await principalOf(auth(bearer(token)));
+    const first = await auth(bearer(token));
     clock.advance(60_000);
-    const outcome = auth(bearer(token));
-    assert.ok(outcome instanceof Promise, 'not answered from the cache');
-    // exp is now; the clock tolerance still lets jose accept it, but it is not cached again.
-    await outcome;
+    // A cache hit returns the very outcome it stored; a new verification makes a new one.
+    const outcome = await auth(bearer(token));
+    assert.notEqual(outcome, first, 'not answered from the cache');
+    // exp is now; the clock tolerance still accepts it, but it is not cached again.
+    assert.notEqual(await auth(bearer(token)), outcome, 'not cached again');
     clock.advance(31_000);
     assert.equal(await reasonOf(auth(bearer(token))), 'token_expired');
   });
@@ -696,23 +704,49 @@ test('a cached entry is not used once the keys are too stale', async () => {
   });
 });
 
+test('an uncached token with a known key is verified synchronously, not as a Promise', async () => {
+  const tokens = await Promise.all([rs, ps, es, ed].map((k) => sign(k)));
+  await withJwt({ config: { cache: { maxEntries: 0 } } }, async ({ auth }) => {
+    for (const token of tokens) {
+      const outcome = auth(bearer(token));
+      assert.ok(!(outcome instanceof Promise), 'answered synchronously');
+      assert.equal((await principalOf(outcome)).id, 'alice');
+    }
+  });
+});
+
+test('a refusal after the key lookup (bad signature, expired) is synchronous too', async () => {
+  const nowSec = Math.floor(Date.now() / 1000);
+  const expired = await sign(rs, { claims: { iat: nowSec - 7200, exp: nowSec - 3600 } });
+  const forged = await sign(stranger);
+  await withJwt({}, async ({ auth }) => {
+    for (const [token, reason] of [[expired, 'token_expired'], [forged, 'bad_signature']] as const) {
+      const outcome = auth(bearer(token));
+      assert.ok(!(outcome instanceof Promise), `${reason} answered synchronously`);
+      assert.equal(await reasonOf(outcome), reason);
+    }
+  });
+});
+
 test('cache.maxEntries 0 disables the cache', async () => {
   const token = await sign(rs);
   await withJwt({ config: { cache: { maxEntries: 0 } } }, async ({ auth }) => {
-    await principalOf(auth(bearer(token)));
-    assert.ok(auth(bearer(token)) instanceof Promise);
+    const first = await auth(bearer(token));
+    const second = await auth(bearer(token));
+    assert.equal((await principalOf(second)).id, 'alice');
+    assert.notEqual(second, first, 'verified again, not answered from the cache');
   });
 });
 
 test('the cache holds at most maxEntries tokens, evicting the oldest', async () => {
   const [a, b] = await Promise.all([sign(rs, { claims: { sub: 'a' } }), sign(rs, { claims: { sub: 'b' } })]);
   await withJwt({ config: { cache: { maxEntries: 1 } } }, async ({ auth }) => {
-    await principalOf(auth(bearer(a)));
-    await principalOf(auth(bearer(b)));
-    assert.ok(!(auth(bearer(b)) instanceof Promise), 'b is cached');
-    const again = auth(bearer(a));
-    assert.ok(again instanceof Promise, 'a was evicted');
-    await again;
+    const firstA = await auth(bearer(a));
+    const firstB = await auth(bearer(b));
+    assert.equal(auth(bearer(b)), firstB, 'b is cached');
+    const again = await auth(bearer(a));
+    assert.notEqual(again, firstA, 'a was evicted');
+    assert.equal((await principalOf(again)).id, 'a');
   });
 });
 

@@ -5,8 +5,10 @@
  * HS*. Signature, `iss`, `aud`, `exp` (always required), `nbf` and `iat` are checked with a small
  * clock tolerance; `alg` against an explicit allowlist (`none` never); `jku`, `x5u`, `jwk` and
  * `x5c` headers are refused, never followed; `crit` is honoured. Roles, scopes and attributes
- * come from configurable claims. Verified tokens are cached until their exp, so a repeated token
- * costs a map lookup and is answered synchronously.
+ * come from configurable claims. Signatures are checked synchronously with node:crypto against
+ * keys prepared once per key-set fetch (jose validates the JWKs, and is the reference the
+ * verifier is tested against); verified tokens are also cached until their exp, so a repeated
+ * token costs a map lookup. Only a key-set fetch (the first, or an unknown `kid`) is waited for.
  *
  * Every refusal is `authenticate.invalid_token` (401, RFC 6750 `WWW-Authenticate: Bearer …,
  * error="invalid_token"`), or `authenticate.unavailable` (503) when no usable key set can be

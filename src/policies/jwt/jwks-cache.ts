@@ -11,10 +11,10 @@
  * Each key is validated by jose's importJWK, then built once as a node:crypto KeyObject bound
  * to each algorithm it may verify, so a request pays only for the signature check itself.
  */
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { importJWK } from 'jose';
 import type { OutboundClient } from '../../core/outbound.js';
-import { asymmetricKey, type VerificationKey } from './jws.js';
+import { asymmetricKey, publicKeyFromJwk, type VerificationKey } from './jws.js';
 
 /** Where the key set comes from. */
 export type JwksSource =
@@ -248,7 +248,7 @@ async function importKeySet(jwks: readonly unknown[], allowed: ReadonlySet<strin
     const kid = typeof key.kid === 'string' ? key.kid : undefined;
     let keyObject: KeyObject;
     try {
-      keyObject = createPublicKey({ key: publicMembers(key), format: 'jwk' });
+      keyObject = publicKeyFromJwk(key);
     } catch (error) {
       problem(`JWKS key ${kid ?? '(no kid)'} cannot be imported; ignored`, error);
       continue;
@@ -303,16 +303,6 @@ function usableAlgorithms(jwk: unknown, allowed: ReadonlySet<string>): readonly 
   else return [];
   if (jwk.alg !== undefined) return typeof jwk.alg === 'string' && candidates.includes(jwk.alg) && allowed.has(jwk.alg) ? [jwk.alg] : [];
   return candidates.filter((a) => allowed.has(a));
-}
-
-/** The members that define a public key, and nothing else, for node:crypto's JWK import. */
-function publicMembers(jwk: Record<string, unknown>): JsonWebKey {
-  const members: JsonWebKey = {};
-  for (const name of ['kty', 'crv', 'n', 'e', 'x', 'y'] as const) {
-    const value = jwk[name];
-    if (typeof value === 'string') members[name] = value;
-  }
-  return members;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

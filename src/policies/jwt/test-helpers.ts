@@ -205,7 +205,7 @@ export function jwtConfig(partial: Readonly<Record<string, unknown>>): JwtConfig
 }
 
 /**
- * An RS256 token over any header and payload text, signed without jose's checks (for `crit`
+ * A token over any header and payload text, signed without jose's checks (for `crit`
  * extensions and payloads jose would refuse to produce).
  *
  * @example
@@ -215,6 +215,37 @@ export function jwtConfig(partial: Readonly<Record<string, unknown>>): JwtConfig
  */
 export async function signRaw(key: SigningKey, header: Readonly<Record<string, unknown>>, payload: string): Promise<string> {
   const input = `${b64(JSON.stringify(header))}.${b64(payload)}`;
-  const signature = await crypto.subtle.sign({ name: 'RSASSA-PKCS1-v1_5' }, key.privateKey, new TextEncoder().encode(input));
-  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  return `${input}.${(await signatureOf(key, input)).toString('base64url')}`;
+}
+
+/** A shared secret to sign HS* tokens with. */
+export interface HmacSigner {
+  readonly alg: 'HS256' | 'HS384' | 'HS512';
+  readonly secret: string;
+}
+
+/**
+ * The signature of a JWS signing input (any text, taken as its bytes) with `key`'s algorithm,
+ * made with WebCrypto: independent of the policy's node:crypto verification.
+ *
+ * @example
+ * ```ts
+ * const sig = await signatureOf(es, `${header}.${payload}`); // 64 bytes, r ‖ s
+ * ```
+ */
+export async function signatureOf(key: SigningKey | HmacSigner, input: string): Promise<Buffer> {
+  const data = Buffer.from(input, 'latin1');
+  const bits = key.alg.slice(2);
+  if ('secret' in key) {
+    const secret = await crypto.subtle.importKey('raw', Buffer.from(key.secret, 'utf8'), { name: 'HMAC', hash: `SHA-${bits}` }, false, ['sign']);
+    return Buffer.from(await crypto.subtle.sign('HMAC', secret, data));
+  }
+  const params: Parameters<typeof crypto.subtle.sign>[0] = key.alg.startsWith('RS')
+    ? { name: 'RSASSA-PKCS1-v1_5' }
+    : key.alg.startsWith('PS')
+      ? { name: 'RSA-PSS', saltLength: Number(bits) / 8 }
+      : key.alg.startsWith('ES')
+        ? { name: 'ECDSA', hash: `SHA-${bits}` }
+        : { name: 'Ed25519' };
+  return Buffer.from(await crypto.subtle.sign(params, key.privateKey, data));
 }
