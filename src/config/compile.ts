@@ -84,9 +84,11 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
   // A policy configured once (in the defaults) is compiled once and shared by every route that
   // inherits it: one JWKS cache, one key table, not one per route.
   const shared = new Map<unknown, CompiledPolicy>();
+  const order = [...registry.policies.keys()];
   const compileParts = (routeName: string, effective: readonly EffectivePolicy[]) => {
     const parts: Array<{ policy: Policy; compiled: CompiledPolicy }> = [];
-    for (const { name: policyName, value, path } of effective) {
+    for (const { name: policyName, value, path, inheritedPath, inheritedKeys } of effective) {
+      const at = (relative: ConfigPath): ConfigPath => [...(inheritedPath !== undefined && inheritedKeys?.has(String(relative[0])) ? inheritedPath : path), ...relative];
       const policy = registry.policies.get(policyName)!;
       const reused = shared.get(value);
       if (reused !== undefined) {
@@ -104,18 +106,20 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
           routeName,
           baseDir: loaded.baseDir,
           outbound,
-          warn: (relative, message) => issues.push({ path: [...path, ...relative], message, severity: 'warning' }),
+          warn: (relative, message) => issues.push({ path: at(relative), message, severity: 'warning' }),
           audit: (ctx, event) => policyAudit(ctx, event, policy.name),
         });
         compiledPolicies.push(compiled);
         if (typeof value === 'object' && value !== null) shared.set(value, compiled);
         parts.push({ policy, compiled });
       } catch (error) {
-        if (error instanceof ConfigError) for (const i of error.issues) issues.push({ ...i, path: [...path, ...i.path] });
+        if (error instanceof ConfigError) for (const i of error.issues) issues.push({ ...i, path: at(i.path) });
         else issues.push({ path, message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}`, severity: 'error' });
       }
     }
-    parts.sort((a, b) => PHASES.indexOf(a.policy.phase) - PHASES.indexOf(b.policy.phase));
+    // By phase, then within a phase by the registry's order (the builtin list says it: rbac, a
+    // cheap check, before object-level lookups; object-level before abac, which reads resource).
+    parts.sort((a, b) => PHASES.indexOf(a.policy.phase) - PHASES.indexOf(b.policy.phase) || order.indexOf(a.policy.name) - order.indexOf(b.policy.name));
     return parts;
   };
 
@@ -124,10 +128,15 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
   const policyAudit = policyAuditSink(logger, channels);
   config.routes.forEach((route, index) => {
     const name = route.name ?? `${route.methods.join(',')} ${route.path}`;
-    const parts = compileParts(name, effectivePolicies(config, index));
+    const parts = compileParts(name, effectivePolicies(config, index, registry));
     const methods = parts.filter((p) => p.compiled.authenticate !== undefined);
     if (methods.length === 0 && !route.public) {
       issues.push({ path: ['routes', index], message: 'has no authentication method (api-key, jwt, introspection); add one here or under defaults.policies, or set public: true to serve it to anyone', severity: 'error' });
+    }
+    const authorizes = parts.some((p) => p.policy.phase === 'authorize' && (p.compiled.onRequest !== undefined || p.compiled.onResponseBody !== undefined))
+      || Object.keys(route.policies).some((n) => registry.policies.get(n)?.phase === 'authorize');
+    if (methods.length > 0 && !authorizes) {
+      issues.push({ path: ['routes', index, 'policies'], message: 'any authenticated caller may use this route: add rbac or abac, or rbac: { require: [] } to say that is intended', severity: 'warning' });
     }
     routes.push(assembleRoute(name, route.path, route.upstream, parts, config, route.public, audit));
   });
@@ -181,14 +190,34 @@ interface EffectivePolicy {
   readonly value: unknown;
   /** Where the value came from (route or defaults), for error paths. */
   readonly path: ConfigPath;
+  /** For a merged config: where the keys inherited from the defaults live … */
+  readonly inheritedPath?: ConfigPath;
+  /** … and which keys those are. */
+  readonly inheritedKeys?: ReadonlySet<string>;
 }
 
-function effectivePolicies(config: GatewayConfig, routeIndex: number): EffectivePolicy[] {
+function effectivePolicies(config: GatewayConfig, routeIndex: number, registry: Registry): EffectivePolicy[] {
   const route = config.routes[routeIndex]!;
   const out = new Map<string, EffectivePolicy>();
   for (const [name, value] of Object.entries(config.defaults.policies)) out.set(name, { name, value, path: ['defaults', 'policies', name] });
-  for (const [name, value] of Object.entries(route.policies)) out.set(name, { name, value, path: ['routes', routeIndex, 'policies', name] });
+  for (const [name, value] of Object.entries(route.policies)) {
+    const path: ConfigPath = ['routes', routeIndex, 'policies', name];
+    const inherited = out.get(name)?.value;
+    // A policy that declares mergeWithDefaults (rbac: the role table in the defaults, `require`
+    // per route) gets the route's object shallow-merged over the defaults' object; keys that came
+    // from the defaults keep the defaults' path in error messages.
+    if (registry.policies.get(name)?.mergeWithDefaults === true && isPlainObject(value) && isPlainObject(inherited)) {
+      const own = new Set(Object.keys(value));
+      out.set(name, { name, value: { ...inherited, ...value }, path, inheritedPath: ['defaults', 'policies', name], inheritedKeys: new Set(Object.keys(inherited).filter((k) => !own.has(k))) });
+    } else {
+      out.set(name, { name, value, path });
+    }
+  }
   return [...out.values()].filter((p) => p.value !== false);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function assembleRoute(name: string, template: string, upstream: string, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy }>, config: GatewayConfig, isPublic: boolean, audit: (e: AuthAuditEvent) => void): CompiledRoute {

@@ -167,6 +167,11 @@ export interface PolicyDefinition<S extends TObject> {
   readonly schema: S;
   /** The codes this policy refuses with, without the `name.` prefix. */
   readonly errors: Readonly<Record<string, ErrorSpec>>;
+  /**
+   * A route's config for this policy is shallow-merged over the defaults' instead of replacing it
+   * (rbac: the role table once in the defaults, `require` per route).
+   */
+  readonly mergeWithDefaults?: boolean;
   /** Parses config once; throws ConfigError (path relative to this policy's config) on bad input. */
   compile(config: Static<S>, env: CompileEnv): CompiledPolicy;
 }

@@ -8,14 +8,18 @@ import securityHeaders from './security-headers/index.js';
 import jwt from './jwt/index.js';
 import apiKey from './api-key/index.js';
 import introspection from './introspection/index.js';
+import rbac from './rbac/index.js';
+import abac from './abac/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders, apiKey, jwt, introspection };
+export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rbac, abac };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
 export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
 export { IntrospectionSchema, type IntrospectionConfig } from './introspection/index.js';
+export { RbacSchema, type RbacConfig } from './rbac/index.js';
+export { AbacSchema, type AbacConfig } from './abac/index.js';
 
 /**
  * Every built-in policy.
@@ -26,4 +30,4 @@ export { IntrospectionSchema, type IntrospectionConfig } from './introspection/i
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, jwt, introspection];
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rbac, abac];
