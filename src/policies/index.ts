@@ -10,9 +10,11 @@ import apiKey from './api-key/index.js';
 import introspection from './introspection/index.js';
 import rbac from './rbac/index.js';
 import abac from './abac/index.js';
+import objectLevel from './object-level/index.js';
+import propertyLevel from './property-level/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rbac, abac };
+export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rbac, abac, objectLevel, propertyLevel };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
@@ -20,6 +22,8 @@ export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
 export { IntrospectionSchema, type IntrospectionConfig } from './introspection/index.js';
 export { RbacSchema, type RbacConfig } from './rbac/index.js';
 export { AbacSchema, type AbacConfig } from './abac/index.js';
+export { ObjectLevelSchema, type ObjectLevelConfig } from './object-level/index.js';
+export { PropertyLevelSchema, type PropertyLevelConfig } from './property-level/index.js';
 
 /**
  * Every built-in policy.
@@ -30,4 +34,4 @@ export { AbacSchema, type AbacConfig } from './abac/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rbac, abac];
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rbac, objectLevel, abac, propertyLevel];
