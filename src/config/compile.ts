@@ -243,6 +243,7 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
     if (compiled.onResponseBody) responseBodyHandlers.push(compiled.onResponseBody);
     if (compiled.forwardCredentialHeaders !== true) for (const h of compiled.credentialHeaders ?? []) dropRequest.add(h.toLowerCase());
+    for (const h of compiled.stripRequestHeaders ?? []) dropRequest.add(h.toLowerCase());
     if (compiled.onResponse) responseHandlers.push(compiled.onResponse);
     if (compiled.onEnd) endHandlers.push(compiled.onEnd);
     for (const [h, v] of compiled.responseHeaders?.set ?? []) {

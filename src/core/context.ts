@@ -48,6 +48,8 @@ export class RequestContext {
   status: number;
   /** Headers policies add to whatever response this request gets, flat: name, value, … */
   readonly responseHeaders: string[];
+  /** Headers policies add to the request forwarded upstream (identity headers …), flat: name, value, … */
+  readonly upstreamHeaders: string[];
   /** Maximum request body bytes the proxy lets through (set with limitBody; Infinity when unset). */
   maxBodyBytes: number;
   /** The refusal sent when a streamed body grows past maxBodyBytes. */
@@ -85,6 +87,7 @@ export class RequestContext {
     this.decision = undefined;
     this.status = 0;
     this.responseHeaders = [];
+    this.upstreamHeaders = [];
     this.maxBodyBytes = Number.POSITIVE_INFINITY;
     this.bodyTooLarge = undefined;
     this.cancelUpstream = undefined;

@@ -109,6 +109,8 @@ export interface CompiledPolicy {
    * and removed before forwarding unless `forwardCredentialHeaders` says otherwise.
    */
   readonly credentialHeaders?: readonly string[];
+  /** Request headers (lower case) never forwarded from the client: the policy sets them itself. */
+  readonly stripRequestHeaders?: readonly string[];
   /** Forward the credential headers to the upstream (a bearer token the upstream checks too). Default false. */
   readonly forwardCredentialHeaders?: boolean;
   /** For authenticate-phase policies: the WWW-Authenticate challenge sent when no credential came (`Bearer realm="api"`). */

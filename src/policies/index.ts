@@ -12,9 +12,10 @@ import rbac from './rbac/index.js';
 import abac from './abac/index.js';
 import objectLevel from './object-level/index.js';
 import propertyLevel from './property-level/index.js';
+import transform from './transform/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rbac, abac, objectLevel, propertyLevel };
+export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rbac, abac, objectLevel, propertyLevel, transform };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
@@ -24,6 +25,7 @@ export { RbacSchema, type RbacConfig } from './rbac/index.js';
 export { AbacSchema, type AbacConfig } from './abac/index.js';
 export { ObjectLevelSchema, type ObjectLevelConfig } from './object-level/index.js';
 export { PropertyLevelSchema, type PropertyLevelConfig } from './property-level/index.js';
+export { TransformSchema, type TransformConfig } from './transform/index.js';
 
 /**
  * Every built-in policy.
@@ -34,4 +36,4 @@ export { PropertyLevelSchema, type PropertyLevelConfig } from './property-level/
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rbac, objectLevel, abac, propertyLevel];
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rbac, objectLevel, abac, propertyLevel, transform];
