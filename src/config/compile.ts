@@ -135,7 +135,7 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     }
     const authorizes = parts.some((p) => p.policy.phase === 'authorize' && (p.compiled.onRequest !== undefined || p.compiled.onResponseBody !== undefined))
       || Object.keys(route.policies).some((n) => registry.policies.get(n)?.phase === 'authorize');
-    if (methods.length > 0 && !authorizes) {
+    if (methods.length > 0 && !authorizes && !route.public) {
       issues.push({ path: ['routes', index, 'policies'], message: 'any authenticated caller may use this route: add rbac or abac, or rbac: { require: [] } to say that is intended', severity: 'warning' });
     }
     routes.push(assembleRoute(name, route.path, route.upstream, parts, config, route.public, audit));

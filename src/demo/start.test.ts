@@ -106,6 +106,46 @@ test('the plain-HTTP listener answers 308 to the same path on https', async () =
   assert.equal(res.headers.location, `${gatewayUrl}/api/v1/tasks?page=2`);
 });
 
+function call(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${gatewayUrl}${path}`, { method, ca, agent: false, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('alice\'s task list holds only her own tasks', async () => {
+  const { body } = await call('GET', '/api/v1/tasks');
+  const owners = new Set((JSON.parse(body) as { tasks: Array<{ ownerId: string }> }).tasks.map((t) => t.ownerId));
+  assert.deepEqual([...owners], ['alice']);
+});
+
+test('alice reading bob\'s task gets 404 and nothing of it', async () => {
+  const { status, body } = await call('GET', '/api/v1/tasks/task-3');
+  assert.deepEqual([status, (JSON.parse(body) as { code: string }).code, body.includes('Acme')], [404, 'object-level.not_found', false]);
+});
+
+test('a PATCH that sets ownerId is refused (mass assignment)', async () => {
+  const { status, body } = await call('PATCH', '/api/v1/tasks/task-1', '{"ownerId":"bob"}');
+  assert.deepEqual([status, (JSON.parse(body) as { code: string }).code], [400, 'property-level.read_only_property']);
+});
+
+test('an editor deleting a task gets 403 (function-level)', async () => {
+  const { status, body } = await call('DELETE', '/api/v1/tasks/task-1');
+  assert.deepEqual([status, (JSON.parse(body) as { code: string }).code], [403, 'rbac.forbidden']);
+});
+
+test('users/me no longer leaks passwordHash or internalNotes', async () => {
+  const { status, body } = await call('GET', '/api/v1/users/me');
+  const me = JSON.parse(body) as Record<string, unknown>;
+  assert.deepEqual([status, me.id, 'passwordHash' in me, 'internalNotes' in me], [200, 'alice', false, false]);
+});
+
 test('SIGINT stops the whole demo cleanly', async () => {
   child.kill('SIGINT');
   const [code] = (await once(child, 'exit')) as [number | null];
