@@ -42,7 +42,7 @@ function tasksApi(tasks: Map<string, Task>): (req: http.IncomingMessage, res: ht
     req.once('end', () => {
       const path = (req.url ?? '/').split('?')[0]!;
       const body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> : {};
-      const one = /^\/api\/v1\/tasks\/([^/]+)$/.exec(path);
+      const one = /^\/api\/v1\/(?:tasks|by-permission)\/([^/]+)$/.exec(path);
       const profile = /^\/api\/v1\/users\/([^/]+)\/profile$/.exec(path);
       if (path === '/api/v1/tasks' && req.method === 'GET') return json(res, 200, { tasks: [...tasks.values()] });
       if (path === '/api/v1/tasks' && req.method === 'POST') return json(res, 201, { id: 'task-9', ownerId: 'anonymous', createdAt: 'now', ...body });
@@ -93,7 +93,19 @@ defaults:
 ${entry('alice', 'editor', 2)}
 ${entry('bob', 'viewer', 1)}
 ${entry('carol', 'admin', 3)}
+    rbac:
+      roles:
+        viewer: { permissions: [read] }
+        editor: { permissions: [write], inherits: [viewer] }
+        admin: { permissions: [delete, read_any], inherits: [editor] }
 routes:
+  - path: "/api/v1/by-permission/{taskId}"
+    methods: [GET]
+    upstream: api
+    policies:
+      object-level:
+        response: { ownerField: ownerId, methods: [GET] }
+        bypassPermissions: [read_any]
   - path: /api/v1/tasks
     methods: [GET, POST]
     upstream: api
@@ -208,6 +220,18 @@ test('the filtered list has a content-length that matches its body', async (t) =
 });
 
 // ── admin override ────────────────────────────────────────────────────────────
+
+test('a role granting a bypassPermissions permission in rbac\'s table reads another\'s task', async (t) => {
+  const { gw } = await gateway(t);
+  const reply = await call(gw, 'carol', '/api/v1/by-permission/task-2');
+  assert.deepEqual([reply.status, (JSON.parse(reply.text) as Task).title], [200, BOB_TITLE]);
+});
+
+test('a role without that permission still gets 404 on another\'s task', async (t) => {
+  const { gw } = await gateway(t);
+  const reply = await call(gw, 'alice', '/api/v1/by-permission/task-2');
+  assert.equal(reply.status, 404);
+});
 
 test('an admin (bypassRoles) sees every task of the list', async (t) => {
   const { gw } = await gateway(t);

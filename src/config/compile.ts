@@ -133,7 +133,7 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     if (methods.length === 0 && !route.public) {
       issues.push({ path: ['routes', index], message: 'has no authentication method (api-key, jwt, introspection); add one here or under defaults.policies, or set public: true to serve it to anyone', severity: 'error' });
     }
-    const authorizes = parts.some((p) => p.policy.phase === 'authorize' && (p.compiled.onRequest !== undefined || p.compiled.onResponseBody !== undefined))
+    const authorizes = parts.some((p) => p.policy.phase === 'authorize' && p.compiled.decides !== false && (p.compiled.onRequest !== undefined || p.compiled.onResponseBody !== undefined))
       || Object.keys(route.policies).some((n) => registry.policies.get(n)?.phase === 'authorize');
     if (methods.length > 0 && !authorizes && !route.public) {
       issues.push({ path: ['routes', index, 'policies'], message: 'any authenticated caller may use this route: add rbac or abac, or rbac: { require: [] } to say that is intended', severity: 'warning' });

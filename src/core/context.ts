@@ -66,6 +66,11 @@ export class RequestContext {
    * object-level lookup has fetched them; conditions read it as `resource`.
    */
   resource: Record<string, unknown> | undefined;
+  /**
+   * Whether a principal's roles grant a permission, per the rbac role table of this route (set by
+   * rbac when it runs; undefined without rbac). A shared function: no per-request allocation.
+   */
+  permissionsOf: ((principal: Principal, permission: string) => boolean) | undefined;
   /** Set by the proxy while an upstream exchange is open: called when the client goes away first. */
   cancelUpstream: (() => void) | undefined;
 
@@ -94,6 +99,7 @@ export class RequestContext {
     this.body = undefined;
     this.rawBody = undefined;
     this.resource = undefined;
+    this.permissionsOf = undefined;
   }
 
   /**

@@ -109,6 +109,11 @@ export interface CompiledPolicy {
    * and removed before forwarding unless `forwardCredentialHeaders` says otherwise.
    */
   readonly credentialHeaders?: readonly string[];
+  /**
+   * For authorize-phase policies: false when this instance decides nothing (rbac's role table in
+   * the defaults without a requirement), so `check` still flags routes no rule guards.
+   */
+  readonly decides?: boolean;
   /** Request headers (lower case) never forwarded from the client: the policy sets them itself. */
   readonly stripRequestHeaders?: readonly string[];
   /** Forward the credential headers to the upstream (a bearer token the upstream checks too). Default false. */

@@ -242,12 +242,16 @@ function compileObjectLevel(config: ObjectLevelConfig, env: CompileEnv, now: () 
   const unverifiable = env.deny('unverifiable');
 
   const bypass = new Map<string, PolicyAuditEvent>(config.bypassRoles.map((role) => [role, Object.freeze({ type: 'authorization', outcome: 'success', rule: `object-level: bypass role ${role}` })]));
-  const bypassOf = (principal: Principal): PolicyAuditEvent | undefined => {
-    if (bypass.size === 0) return undefined;
+  const byPermission = config.bypassPermissions.map((permission) => [permission, Object.freeze({ type: 'authorization', outcome: 'success', rule: `object-level: bypass permission ${permission}` }) as PolicyAuditEvent] as const);
+  const bypassOf = (ctx: RequestContext, principal: Principal): PolicyAuditEvent | undefined => {
     for (const role of principal.roles) {
       const event = bypass.get(role);
       if (event !== undefined) return event;
     }
+    // Permissions come from rbac's role table (it runs earlier in the phase); without rbac
+    // nothing is granted, so the override fails closed.
+    const grants = ctx.permissionsOf;
+    if (grants !== undefined) for (const [permission, event] of byPermission) if (grants(principal, permission)) return event;
     return undefined;
   };
 
@@ -329,7 +333,7 @@ function compileObjectLevel(config: ObjectLevelConfig, env: CompileEnv, now: () 
       env.audit(ctx, anonymous);
       return denial;
     }
-    const bypassed = bypassOf(principal);
+    const bypassed = bypassOf(ctx, principal);
     if (bypassed !== undefined) {
       env.audit(ctx, bypassed);
       return doLookup && lookup!.feedsResource ? runLookup(ctx, lookup!, undefined) : undefined;
@@ -350,7 +354,7 @@ function compileObjectLevel(config: ObjectLevelConfig, env: CompileEnv, now: () 
         env.audit(ctx, anonymous);
         return denial;
       }
-      if (bypassOf(principal) !== undefined) return undefined;
+      if (bypassOf(ctx, principal) !== undefined) return undefined;
       const caller = identity(response.owner(principal));
       if (caller === undefined) {
         env.audit(ctx, response.events.fail('caller_attribute_missing'));

@@ -15,7 +15,7 @@ const URL = 'https://api.internal/tasks/{taskId}';
 test('a binding gets its defaults, and so does the policy', () => {
   const config = { binding: { name: 'userId' } };
   assert.equal(validate(config), true);
-  assert.deepEqual(config, { binding: { name: 'userId', source: 'path', equals: 'user.id' }, denyAs: 'not_found', bypassRoles: [] });
+  assert.deepEqual(config, { binding: { name: 'userId', source: 'path', equals: 'user.id' }, denyAs: 'not_found', bypassRoles: [], bypassPermissions: [] });
 });
 
 test('a lookup gets a short cache, a bounded size and a short timeout by default', () => {

@@ -120,6 +120,12 @@ export const ObjectLevelSchema = strictObject({
     maxItems: 50,
     uniqueItems: true,
   }),
+  bypassPermissions: Type.Array(Type.String({ description: 'A permission name.', pattern: '^[!-~]+$', maxLength: 128 }), {
+    description: 'Principals whose roles grant any of these permissions in rbac\'s role table skip the ownership checks (admin override by permission). Without rbac on the route nothing is granted. Every bypass is audited.',
+    default: [],
+    maxItems: 50,
+    uniqueItems: true,
+  }),
 }, { description: 'Object-level authorization (OWASP API1:2023, BOLA): the caller must own the object a request names, learned from a request binding, a lookup before forwarding, or the upstream\'s response; refusals are 404 by default, fail closed.' });
 
 /**
@@ -127,7 +133,7 @@ export const ObjectLevelSchema = strictObject({
  *
  * @example
  * ```ts
- * const config: ObjectLevelConfig = { binding: { source: 'path', name: 'userId', equals: 'user.id' }, denyAs: 'not_found', bypassRoles: [] };
+ * const config: ObjectLevelConfig = { binding: { source: 'path', name: 'userId', equals: 'user.id' }, denyAs: 'not_found', bypassRoles: [], bypassPermissions: [] };
  * ```
  */
 export type ObjectLevelConfig = Static<typeof ObjectLevelSchema>;

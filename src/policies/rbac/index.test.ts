@@ -157,8 +157,15 @@ test('a route\'s { require } shallow-merged over the defaults\' { roles } uses t
   assert.deepEqual([onRequest?.(as('admin')), (onRequest?.(as('editor')) as Denial | undefined)?.code], [undefined, 'rbac.forbidden']);
 });
 
-test('require [] (a defaults config that only holds the table) adds no handler', () => {
-  assert.deepEqual(policy.compile(config({}), compileEnvFor(policy)), {});
+test('require [] (a defaults config that only holds the table) decides nothing', () => {
+  assert.equal(policy.compile(config({}), compileEnvFor(policy)).decides, false);
+});
+
+test('require [] still tells later policies what the principal\'s roles grant', () => {
+  const compiled = policy.compile(config({}), compileEnvFor(policy));
+  const ctx = as('admin');
+  void compiled.onRequest?.(ctx);
+  assert.deepEqual([ctx.permissionsOf?.(ctx.principal!, 'delete'), ctx.permissionsOf?.(ctx.principal!, 'fly')], [true, false]);
 });
 
 // ── audit ─────────────────────────────────────────────────────────────────────

@@ -21,6 +21,7 @@
  * `rbac: requires all of [delete]` and whose reason, on a refusal, names what was missing.
  */
 import { ConfigError, type ConfigIssue } from '../../core/config-error.js';
+import type { Principal } from '../../core/principal.js';
 import type { RequestContext } from '../../core/context.js';
 import { definePolicy, type CompiledPolicy, type CompileEnv, type PolicyAuditEvent } from '../../core/policy.js';
 import { resolveRoleTable } from './role-table.js';
@@ -68,7 +69,14 @@ export default definePolicy({
 function compileRbac(config: RbacConfig, env: CompileEnv): CompiledPolicy {
   const table = resolveRoleTable(config.roles ?? {});
   const { require, mode } = config;
-  if (require.length === 0) return {};
+  // Other policies (object-level's admin override) ask the same table what a principal may do.
+  const permissionsOf = (principal: Principal, permission: string): boolean => {
+    for (const role of principal.roles) if (table.get(role)?.has(permission) === true) return true;
+    return false;
+  };
+  if (require.length === 0) {
+    return table.size === 0 ? {} : { decides: false, onRequest(ctx: RequestContext) { ctx.permissionsOf = permissionsOf; } };
+  }
 
   const issues: ConfigIssue[] = [];
   require.forEach((permission, i) => {
@@ -104,6 +112,7 @@ function compileRbac(config: RbacConfig, env: CompileEnv): CompiledPolicy {
 
   return {
     onRequest(ctx: RequestContext) {
+      ctx.permissionsOf = permissionsOf;
       const principal = ctx.principal;
       if (principal === undefined) {
         env.audit(ctx, anonymous);
