@@ -7,6 +7,7 @@
 import type { OutboundResponse } from '../../core/outbound.js';
 import type { Principal } from '../../core/principal.js';
 import type { IntrospectionConfig } from './schema.js';
+import { createPrincipalMapper } from '../../core/claims.js';
 
 /** What the policy checks and maps, prepared once at compile time. */
 export interface IntrospectionRules {
@@ -83,7 +84,6 @@ function audienceMatches(aud: unknown, accepted: ReadonlySet<string>): boolean {
 }
 
 /** Reads one member path from an answer. */
-type MemberReader = (claims: Readonly<Record<string, unknown>>) => unknown;
 
 /** Builds the Principal of an active answer, or says that it names nobody. */
 export type PrincipalMapper = (claims: Readonly<Record<string, unknown>>, credentialId: string) => Principal | 'missing_claim';
@@ -98,76 +98,6 @@ export type PrincipalMapper = (claims: Readonly<Record<string, unknown>>, creden
  * ```
  */
 export function principalMapper(config: IntrospectionConfig['claims']): PrincipalMapper {
-  const subject = memberReader(config.subject);
-  const roles = memberReader(config.roles);
-  const scopes = memberReader(config.scopes);
-  const scp = config.scopes === 'scope' ? memberReader('scp') : undefined;
-  const clientId = memberReader(config.clientId);
-  const attributes = Object.entries(config.attributes).map(([name, path]) => [name, memberReader(path)] as const);
-  const kindClaim = config.kind.claim === undefined ? undefined : memberReader(config.kind.claim);
-  const serviceValues = new Set(config.kind.serviceValues);
-
-  return (claims, credentialId) => {
-    const sub = nonEmptyString(subject(claims));
-    const client = nonEmptyString(clientId(claims));
-    const id = sub ?? client;
-    if (id === undefined) return 'missing_claim';
-    let service: boolean;
-    if (kindClaim !== undefined) {
-      const value = kindClaim(claims);
-      service = typeof value === 'string' ? serviceValues.has(value) : Array.isArray(value) && value.some((v) => typeof v === 'string' && serviceValues.has(v));
-    } else {
-      service = sub === undefined || sub === client;
-    }
-    const attrs: Record<string, unknown> = {};
-    for (const [name, read] of attributes) {
-      const value = read(claims);
-      if (value !== undefined) attrs[name] = deepFreeze(value);
-    }
-    if (claims.iss !== undefined) attrs.iss = claims.iss;
-    if (client !== undefined) attrs.clientId = client;
-    return Object.freeze({
-      id,
-      kind: service ? 'service' : 'user',
-      roles: Object.freeze(stringList(roles(claims), false)),
-      scopes: Object.freeze(stringList(scopes(claims) ?? scp?.(claims), true)),
-      attributes: Object.freeze(attrs),
-      method: 'introspection',
-      credentialId,
-    });
-  };
-}
-
-/** The whole path as one member name first (namespaced names contain dots), then as nested names. */
-function memberReader(path: string): MemberReader {
-  const segments = path.split('.');
-  if (segments.length === 1) return (claims) => (Object.hasOwn(claims, path) ? claims[path] : undefined);
-  return (claims) => {
-    if (Object.hasOwn(claims, path)) return claims[path];
-    let value: unknown = claims;
-    for (const segment of segments) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
-      value = (value as Record<string, unknown>)[segment];
-    }
-    return value;
-  };
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** An array's strings, or one string (split on spaces for scopes); anything else is empty. */
-function stringList(value: unknown, spaceDelimited: boolean): string[] {
-  if (typeof value === 'string') return spaceDelimited ? value.split(' ').filter((s) => s !== '') : value !== '' ? [value] : [];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
-  return [];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
+  const map = createPrincipalMapper(config, { method: 'introspection', subjectFromClient: true });
+  return (claims, credentialId) => map(claims, credentialId);
 }
