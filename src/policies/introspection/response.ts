@@ -83,8 +83,6 @@ function audienceMatches(aud: unknown, accepted: ReadonlySet<string>): boolean {
   return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && accepted.has(a));
 }
 
-/** Reads one member path from an answer. */
-
 /** Builds the Principal of an active answer, or says that it names nobody. */
 export type PrincipalMapper = (claims: Readonly<Record<string, unknown>>, credentialId: string) => Principal | 'missing_claim';
 
