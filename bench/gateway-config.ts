@@ -14,6 +14,8 @@ export interface BenchGatewayOptions {
   readonly routes: readonly string[];
   /** Lines under `defaults.policies`, already valid YAML (block or flow), if any. */
   readonly defaultPolicies?: readonly string[];
+  /** Origins the gateway's own requests (JWKS) may reach over plain HTTP on loopback (`outbound.allow`). */
+  readonly outboundAllow?: readonly string[];
   /** Commented lines appended to the routes (placeholders), if any. */
   readonly comments?: readonly string[];
 }
@@ -37,6 +39,9 @@ export function gatewayYaml(o: BenchGatewayOptions): string {
     // Same pool size as the undici peer (128 keep-alive connections, pipelining 1).
     `  api: { url: ${JSON.stringify(o.upstream)}, connections: 128 }`,
   ];
+  if (o.outboundAllow && o.outboundAllow.length > 0) {
+    lines.push(`outbound: { allow: [${o.outboundAllow.map((a) => JSON.stringify(a)).join(', ')}] }`);
+  }
   if (o.defaultPolicies && o.defaultPolicies.length > 0) {
     lines.push('defaults:', '  policies:', ...o.defaultPolicies.map((l) => `    ${l}`));
   }

@@ -24,15 +24,42 @@ export function hasCommand(cmd: string, args: readonly string[] = ['--version'])
 /** Whether CPU pinning is possible: taskset exists and there are at least two CPUs. */
 export const CAN_PIN = hasCommand('taskset', ['-V']) && availableParallelism() >= 2;
 
+/** The kernel's ephemeral port range (where port-0 listeners and outgoing connections get theirs). */
+const EPHEMERAL = (() => {
+  try {
+    const [lo = 32768, hi = 60999] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return { lo, hi };
+  } catch {
+    return { lo: 32768, hi: 60999 };
+  }
+})();
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /**
- * A free loopback TCP port, found by listening on port 0 and closing again.
+ * A free loopback TCP port, below the ephemeral range when there is room: a port another
+ * process gets from `listen(0)` (tests of other sessions on a shared machine) or for an outgoing
+ * connection comes from the ephemeral range, so a port probed free outside it stays free until
+ * the child that needs it binds it. Falls back to a port-0 probe.
  *
  * @example
  * ```ts
- * const port = await freePort(); // e.g. 41235
+ * const port = await freePort(); // e.g. 24135
  * ```
  */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  const lo = 20_000;
+  const hi = Math.min(EPHEMERAL.lo, 32_768) - 1;
+  for (let i = 0; hi > lo && i < 50; i++) {
+    const port = lo + Math.floor(Math.random() * (hi - lo));
+    if (await tryListen(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

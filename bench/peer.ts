@@ -6,31 +6,86 @@
  *
  *   REPO=/work/main
  *   PEER_CMD="node --import $REPO/node_modules/tsx/dist/loader.mjs $REPO/bench/peer.ts" \
- *   PEER_NAME=portcullis PEER_SCENARIOS='s1:-' bench/run.sh
+ *   PEER_NAME=portcullis PEER_SCENARIOS='s1:- s2:jwt s2e:jwt' bench/run.sh
  *
  * (`--import tsx` alone resolves tsx from the working directory, which is the harness's.)
+ *
+ * s2/s2e: the harness hands out PEM public keys (BENCH_JWT_RS256_PUBLIC_KEY,
+ * BENCH_JWT_ES256_PUBLIC_KEY), the jwt policy takes keys only from a JWKS URL (or discovery, or
+ * an HS* secret). So this process converts the PEMs into a JWK set (kids `bench-rs256` and
+ * `bench-es256`, as the harness's gen-keys.js puts in its tokens' headers) and serves it from a
+ * tiny node:http server on a loopback port of its own, listed under `outbound.allow`. It is asked
+ * at startup and by the policy's background refresh (every 300 s), so its CPU in the measured
+ * group is negligible. PORTCULLIS_JWT_CACHE_MAX_ENTRIES sets the verification cache's bound
+ * (default 10000; 0 disables it): with the harness's 1000 tokens the default makes s2/s2e a
+ * cache-hit test.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStart } from '../src/cli/start.js';
 import { gatewayYaml } from './gateway-config.js';
+import { jwkFromPublicKey, jwtPolicyYaml } from './jwt.js';
 
 const env = process.env;
 const port = Number(env.BENCH_PORT ?? 27190);
 const upstream = env.BENCH_UPSTREAM ?? 'http://127.0.0.1:27180';
-const file = join(env.BENCH_RUN_DIR ?? tmpdir(), `portcullis-peer-${port}.yaml`);
+const runDir = env.BENCH_RUN_DIR ?? tmpdir();
+const keyDir = env.BENCH_KEY_DIR ?? join(runDir, 'keys');
+const file = join(runDir, `portcullis-peer-${port}.yaml`);
+const issuer = env.BENCH_JWT_ISS ?? 'https://issuer.bench.local';
+const audience = env.BENCH_JWT_AUD ?? 'bench-api';
+const maxEntries = env.PORTCULLIS_JWT_CACHE_MAX_ENTRIES === undefined || env.PORTCULLIS_JWT_CACHE_MAX_ENTRIES === '' ? undefined : Number(env.PORTCULLIS_JWT_CACHE_MAX_ENTRIES);
+if (maxEntries !== undefined && !(Number.isInteger(maxEntries) && maxEntries >= 0)) throw new Error('PORTCULLIS_JWT_CACHE_MAX_ENTRIES must be an integer >= 0');
 
-// Placeholders until the policies exist; each names the harness input it will be built from.
-// Note for s3 `hdr`: the harness checks for HSTS, which Portcullis sends only over HTTPS
-// (RFC 6797 §7.2) and the harness speaks plain HTTP.
+// The harness's keys, by scenario: PEM path, the kid its tokens carry, the algorithm.
+const KEYS = [
+  { scenario: 's2', pem: env.BENCH_JWT_RS256_PUBLIC_KEY ?? join(keyDir, 'rs256-public.pem'), kid: 'bench-rs256', alg: 'RS256' },
+  { scenario: 's2e', pem: env.BENCH_JWT_ES256_PUBLIC_KEY ?? join(keyDir, 'es256-public.pem'), kid: 'bench-es256', alg: 'ES256' },
+] as const;
+
+const jwks: Array<Record<string, unknown>> = [];
+const jwtScenarios: Array<(typeof KEYS)[number]> = [];
+for (const k of KEYS) {
+  let pem: string;
+  try {
+    pem = readFileSync(k.pem, 'utf8');
+  } catch (error) {
+    console.error(`portcullis peer: no ${k.alg} key (${(error as Error).message}): route /${k.scenario}/* left out`);
+    continue;
+  }
+  jwks.push(jwkFromPublicKey(pem, k.kid, k.alg));
+  jwtScenarios.push(k);
+}
+
+const routes = ['{ path: "/s1/*", methods: [GET], upstream: api, public: true }'];
+const outboundAllow: string[] = [];
+if (jwks.length > 0) {
+  const body = Buffer.from(`${JSON.stringify({ keys: jwks })}\n`);
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/jwks') res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'content-length': String(body.length) }).end(body);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  // The gateway's shutdown must not wait for it.
+  server.unref();
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  outboundAllow.push(origin);
+  for (const k of jwtScenarios) {
+    const policy = jwtPolicyYaml({ issuer, audience, jwksUri: `${origin}/jwks`, algorithms: [k.alg], maxEntries });
+    routes.push(`{ path: "/${k.scenario}/*", methods: [GET], upstream: api, policies: { jwt: ${policy} } }`);
+  }
+}
+
+// s3 waits for the rate-limit, cors, schema and waf policies. The harness's `hdr` check wants HSTS,
+// which Portcullis sends only over HTTPS (RFC 6797 §7.2), and the harness speaks plain HTTP.
 const placeholders = [
-  `s2:  { path: "/s2/*", methods: [GET], upstream: api, public: true, policies: { jwt: { alg: RS256, key: ${env.BENCH_JWT_RS256_PUBLIC_KEY ?? '?'}, iss: ${env.BENCH_JWT_ISS ?? '?'}, aud: ${env.BENCH_JWT_AUD ?? '?'} } } }`,
-  `s2e: { path: "/s2e/*", methods: [GET], upstream: api, public: true, policies: { jwt: { alg: ES256, key: ${env.BENCH_JWT_ES256_PUBLIC_KEY ?? '?'} } } }`,
-  `s3:  { path: "/s3/*", methods: [POST], upstream: api, public: true, policies: { jwt, rate-limit: { max: ${env.BENCH_RATE_LIMIT_MAX ?? '?'}, windowMs: 60000, key: ip }, cors: { origins: [${env.BENCH_CORS_ORIGIN ?? '?'}] }, schema: ${env.BENCH_SCHEMA ?? '?'}, waf: {} } }`,
+  `s3: { path: "/s3/*", methods: [POST], upstream: api, policies: { jwt: <as s2>, rate-limit: { max: ${env.BENCH_RATE_LIMIT_MAX ?? '?'}, windowMs: 60000, key: ip }, cors: { origins: [${env.BENCH_CORS_ORIGIN ?? '?'}] }, schema: ${env.BENCH_SCHEMA ?? '?'}, waf: {} } }`,
 ];
 
-writeFileSync(file, gatewayYaml({ port, upstream, routes: ['{ path: "/s1/*", methods: [GET], upstream: api, public: true }'], comments: placeholders }));
+writeFileSync(file, gatewayYaml({ port, upstream, routes, outboundAllow, comments: placeholders }));
 const code = await runStart(['--config', file], { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
 if (code !== 0) process.exit(code);
-console.log(`portcullis peer listening on 127.0.0.1:${port} -> ${upstream} (config ${file})`);
+console.log(`portcullis peer listening on 127.0.0.1:${port} -> ${upstream} (config ${file}; JWKS ${outboundAllow[0] ?? 'none'}/jwks)`);

@@ -4,11 +4,12 @@
  * something (DESIGN.md, "Measuring": quote ratios from one run, never absolute numbers).
  *
  *   npm run bench                                    # scenario `pass`, targets direct,undici,portcullis
+ *   npm run bench -- --scenario pass,jwt,jwt-nocache # JWT (RS256) with the cache on and off, ratios to the bare proxy
  *   npm run bench -- --scenario pass --targets undici,portcullis --profile   # V8 CPU profiles of both proxies
- *   DURATION=5s WARMUP=2s CONNS=32 LOAD=node npm run bench
+ *   DURATION=5s WARMUP=2s CONNS=32 LOAD=node JWT_TOKENS=1000 npm run bench
  *
  * Layout: upstream (node:http) and load generator (wrk, or bench/load.ts) pinned to CPU 0, the
- * proxy under test alone on CPU 1; every port from a port-0 probe; every load run bounded in time;
+ * proxy under test alone on CPU 1; every port probed free below the ephemeral range (lib.ts freePort); every load run bounded in time;
  * every child in its own process group, stopped on exit, error, Ctrl-C or SIGTERM.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { gatewayYaml } from './gateway-config.js';
+import { generateJwtMaterial, JWT_AUDIENCE, JWT_ISSUER, type JwtMaterial } from './jwt.js';
 import { CAN_PIN, CLK_TCK, collect, cpuBusyTicks, freePort, groupTicks, hasCommand, killAllNow, parseDuration, startGroup, stopAll, stopGroup, waitPort } from './lib.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -30,6 +32,10 @@ type Target = (typeof TARGETS)[number];
 
 /** One timed load run, as wrk.lua or load.ts report it. */
 interface LoadResult { requests: number; durationUs: number; p50Us: number; p99Us: number; non2xx: number; errors: number }
+/** What every measurement of the run shares. */
+interface RunContext { upstreamPort: number; jwt: JwtMaterial | undefined }
+/** A target answered a functional check wrongly: its scenario is not timed. */
+class CheckFailed extends Error {}
 /** One row of the table. */
 interface Row { scenario: string; target: Target; rps: number; p50Ms: number; p99Ms: number; cpuPct: number | undefined; usPerReq: number | undefined; loadCorePct: number; otherPct: number; note: string }
 
@@ -47,14 +53,17 @@ const DURATION_MS = parseDuration(env.DURATION ?? '8s');
 const WARMUP_MS = parseDuration(env.WARMUP ?? '2s');
 const CONNS = Number(env.CONNS ?? 32);
 const USE_WRK = env.LOAD !== 'node' && hasCommand('wrk', ['-v']);
+const JWT_TOKENS = Number(env.JWT_TOKENS ?? 1000);
 
 /** Runs the load generator against `port` for `ms`; bounded by its own duration and a watchdog. */
-async function runLoad(port: number, sc: Scenario, ms: number): Promise<LoadResult> {
+async function runLoad(port: number, sc: Scenario, ctx: RunContext, ms: number): Promise<LoadResult> {
   const reqEnv = {
     BENCH_METHOD: sc.request.method,
     BENCH_PATH: sc.request.path,
     BENCH_HEADERS: Object.entries(sc.request.headers).map(([k, v]) => `${k}: ${v}`).join('\n'),
     BENCH_BODY: sc.request.body ?? '',
+    // Both generators cycle through the tokens, one Authorization header per request.
+    BENCH_TOKENS_FILE: sc.bearer === true ? ctx.jwt!.tokensFile : '',
   };
   const child = USE_WRK
     ? startGroup('wrk', ['-t1', `-c${CONNS}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, '--timeout', '5s', '-s', join(ROOT, 'bench', 'wrk.lua'), `http://127.0.0.1:${port}/`], { cpu: CPU_LOAD, env: reqEnv })
@@ -77,7 +86,7 @@ async function runLoad(port: number, sc: Scenario, ms: number): Promise<LoadResu
 }
 
 /** Starts the proxy `target` for scenario `sc`; returns its pid (= process group) and port. */
-async function startTarget(target: Exclude<Target, 'direct'>, sc: Scenario, upstream: string): Promise<{ pgid: number; port: number; stop: () => Promise<void> }> {
+async function startTarget(target: Exclude<Target, 'direct'>, sc: Scenario, ctx: RunContext): Promise<{ pgid: number; port: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const log = join(RUN, 'logs', `${target}-${sc.name}.log`);
   // One directory per run: module-loader threads write profiles too; the largest is the main thread.
@@ -87,12 +96,18 @@ async function startTarget(target: Exclude<Target, 'direct'>, sc: Scenario, upst
     mkdirSync(profDir, { recursive: true });
   }
   const prof = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const upstream = `http://127.0.0.1:${ctx.upstreamPort}`;
   let child;
   if (target === 'undici') {
-    child = startGroup(process.execPath, [...prof, 'bench/undici-proxy.mjs'], { cpu: CPU_PROXY, cwd: ROOT, log, env: { BENCH_PORT: String(port), BENCH_UPSTREAM: upstream } });
+    // The floor verifies /s2/ tokens against the PEM, as the shared harness's peer does.
+    const jwtEnv: Record<string, string> = ctx.jwt ? { BENCH_JWT_RS256_PUBLIC_KEY: ctx.jwt.publicKeyFile, BENCH_JWT_ISS: JWT_ISSUER, BENCH_JWT_AUD: JWT_AUDIENCE } : {};
+    child = startGroup(process.execPath, [...prof, 'bench/undici-proxy.mjs'], { cpu: CPU_PROXY, cwd: ROOT, log, env: { BENCH_PORT: String(port), BENCH_UPSTREAM: upstream, ...jwtEnv } });
   } else {
     const config = join(RUN, `portcullis-${sc.name}.yaml`);
-    writeFileSync(config, gatewayYaml({ port, upstream, routes: sc.routes, defaultPolicies: sc.defaultPolicies }));
+    const routes = sc.routes({ upstream, issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    // The jwt policy fetches the upstream's /jwks through the outbound client: plain HTTP on
+    // loopback must be allowed explicitly.
+    writeFileSync(config, gatewayYaml({ port, upstream, routes, defaultPolicies: sc.defaultPolicies, outboundAllow: sc.bearer === true ? [upstream] : [] }));
     child = startGroup(process.execPath, [...prof, portcullisEntry, 'start', '--config', config], { cpu: CPU_PROXY, cwd: ROOT, log });
   }
   try {
@@ -104,28 +119,45 @@ async function startTarget(target: Exclude<Target, 'direct'>, sc: Scenario, upst
   return { pgid: child.pid!, port, stop: () => stopGroup(child, args.profile ? 10_000 : 3000) };
 }
 
-/** One request before timing: the target must answer 200 with the upstream's body (and headers). */
-async function check(target: Target, port: number, sc: Scenario): Promise<void> {
-  const r = await request(`http://127.0.0.1:${port}${sc.request.path}`, { method: sc.request.method, headers: sc.request.headers, body: sc.request.body ?? null, headersTimeout: 5000, bodyTimeout: 5000 });
-  const text = await r.body.text();
+/**
+ * Requests before timing: the target must answer 200 with the upstream's body (and headers). For
+ * a bearer scenario the proxies must also refuse, with 401, a request without a token and
+ * tokens signed by another key, expired, or for another audience or issuer, so the floor and
+ * Portcullis are known to do the same work. Throws {@link CheckFailed}.
+ */
+async function check(target: Target, port: number, sc: Scenario, ctx: RunContext): Promise<void> {
+  const send = async (token: string | undefined) => {
+    const headers = token === undefined ? sc.request.headers : { ...sc.request.headers, Authorization: `Bearer ${token}` };
+    const r = await request(`http://127.0.0.1:${port}${sc.request.path}`, { method: sc.request.method, headers, body: sc.request.body ?? null, headersTimeout: 5000, bodyTimeout: 5000 });
+    return { status: r.statusCode, headers: r.headers, text: await r.body.text() };
+  };
   const problems: string[] = [];
-  if (r.statusCode !== 200) problems.push(`status ${r.statusCode}`);
-  if (!text.includes('"service":"upstream"')) problems.push(`body ${text.slice(0, 80)}`);
+  const r = await send(sc.bearer === true ? ctx.jwt!.valid : undefined);
+  if (r.status !== 200) problems.push(`${sc.bearer === true ? 'valid token: ' : ''}status ${r.status}`);
+  if (!r.text.includes('"service":"upstream"')) problems.push(`body ${r.text.slice(0, 80)}`);
   if (target === 'portcullis') {
     for (const [k, v] of Object.entries(sc.expectHeaders ?? {})) if (r.headers[k] !== v) problems.push(`${k}: ${String(r.headers[k])}`);
   }
-  if (problems.length > 0) throw new Error(`${target} failed its check for ${sc.name}: ${problems.join('; ')}`);
+  if (sc.bearer === true && target !== 'direct') {
+    for (const [what, token] of [['no token', undefined], ...Object.entries(ctx.jwt!.bad)] as const) {
+      const bad = await send(token);
+      if (bad.status !== 401) problems.push(`${what}: status ${bad.status}, not 401`);
+      const challenge = bad.headers['www-authenticate'];
+      if (target === 'portcullis' && (typeof challenge !== 'string' || !challenge.startsWith('Bearer'))) problems.push(`${what}: no Bearer challenge`);
+    }
+  }
+  if (problems.length > 0) throw new CheckFailed(`${target} failed its check for ${sc.name}: ${problems.join('; ')}`);
 }
 
-async function measure(target: Target, sc: Scenario, upstreamPort: number): Promise<Row> {
-  const proxy = target === 'direct' ? undefined : await startTarget(target, sc, `http://127.0.0.1:${upstreamPort}`);
+async function measure(target: Target, sc: Scenario, ctx: RunContext): Promise<Row> {
+  const proxy = target === 'direct' ? undefined : await startTarget(target, sc, ctx);
   try {
-    const port = proxy?.port ?? upstreamPort;
-    await check(target, port, sc);
-    await runLoad(port, sc, WARMUP_MS);
+    const port = proxy?.port ?? ctx.upstreamPort;
+    await check(target, port, sc, ctx);
+    await runLoad(port, sc, ctx, WARMUP_MS);
     const t0 = proxy ? groupTicks(proxy.pgid) : 0;
     const c0 = cpuBusyTicks();
-    const r = await runLoad(port, sc, DURATION_MS);
+    const r = await runLoad(port, sc, ctx, DURATION_MS);
     const c1 = cpuBusyTicks();
     const ticks = proxy ? groupTicks(proxy.pgid) - t0 : 0;
     const cpuS = ticks / CLK_TCK;
@@ -150,24 +182,70 @@ async function measure(target: Target, sc: Scenario, upstreamPort: number): Prom
   }
 }
 
-function printTable(rows: readonly Row[]): void {
+/** One ratio line: `row` of `scenario` divided by the row `versus` names. */
+interface Ratio { scenario: string; what: string; rps: number; usPerReq: number | undefined; p99: number }
+
+/**
+ * The ratios of this run: Portcullis against the undici row of its own scenario (for a jwt
+ * scenario, the jwt floor) and against the undici row of its baseline (the bare pass-through
+ * proxy); for a jwt scenario also the floor against the bare proxy (what JWT costs plain Node).
+ */
+function ratios(rows: readonly Row[], scenarios: readonly Scenario[]): Ratio[] {
+  const find = (scenario: string, target: Target) => rows.find((r) => r.scenario === scenario && r.target === target);
+  const label = (name: string) => `${SCENARIOS[name]?.undiciLabel ?? 'undici'} (${name} row)`;
+  const ratio = (scenario: string, what: string, a: Row, b: Row): Ratio => ({
+    scenario, what, rps: a.rps / b.rps, p99: a.p99Ms / b.p99Ms,
+    usPerReq: a.usPerReq !== undefined && b.usPerReq !== undefined ? a.usPerReq / b.usPerReq : undefined,
+  });
+  const out: Ratio[] = [];
+  for (const sc of scenarios) {
+    const p = find(sc.name, 'portcullis');
+    const u = find(sc.name, 'undici');
+    const base = sc.baseline === undefined ? undefined : find(sc.baseline, 'undici');
+    if (p && u) out.push(ratio(sc.name, `Portcullis / ${label(sc.name)}`, p, u));
+    if (p && base) out.push(ratio(sc.name, `Portcullis / ${label(sc.baseline!)}`, p, base));
+    if (u && base) out.push(ratio(sc.name, `${label(sc.name)} / ${label(sc.baseline!)}`, u, base));
+  }
+  return out;
+}
+
+function printTable(rows: readonly Row[], scenarios: readonly Scenario[], tokens: number): Ratio[] {
   const fmt = (n: number | undefined, d: number) => (n === undefined ? '-' : n.toFixed(d));
-  console.log(`\n${'scenario'.padEnd(9)}${'target'.padEnd(12)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu %'.padStart(7)}${'CPU µs/req'.padStart(12)}${'load%'.padStart(7)}${'oth%'.padStart(6)}  note`);
+  const w = Math.max(9, ...rows.map((r) => r.scenario.length + 2));
+  console.log(`\n${'scenario'.padEnd(w)}${'target'.padEnd(12)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu %'.padStart(7)}${'CPU µs/req'.padStart(12)}${'load%'.padStart(7)}${'oth%'.padStart(6)}  note`);
   for (const r of rows) {
-    console.log(`${r.scenario.padEnd(9)}${r.target.padEnd(12)}${r.rps.toFixed(0).padStart(9)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}${fmt(r.cpuPct, 0).padStart(7)}${fmt(r.usPerReq, 1).padStart(12)}${fmt(r.loadCorePct, 0).padStart(7)}${fmt(r.otherPct, 0).padStart(6)}  ${r.note}`);
+    console.log(`${r.scenario.padEnd(w)}${r.target.padEnd(12)}${r.rps.toFixed(0).padStart(9)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}${fmt(r.cpuPct, 0).padStart(7)}${fmt(r.usPerReq, 1).padStart(12)}${fmt(r.loadCorePct, 0).padStart(7)}${fmt(r.otherPct, 0).padStart(6)}  ${r.note}`);
   }
-  for (const name of new Set(rows.map((r) => r.scenario))) {
-    const u = rows.find((r) => r.scenario === name && r.target === 'undici');
-    const p = rows.find((r) => r.scenario === name && r.target === 'portcullis');
-    if (!u || !p) continue;
-    const cpu = p.usPerReq !== undefined && u.usPerReq !== undefined ? (p.usPerReq / u.usPerReq).toFixed(2) : '-';
-    console.log(`\n${name}: Portcullis/undici  req/s ${(p.rps / u.rps).toFixed(2)}   CPU µs/req ${cpu}   p99 ${(p.p99Ms / u.p99Ms).toFixed(2)}`);
+  const list = ratios(rows, scenarios);
+  if (list.length > 0) {
+    const ww = Math.max(...list.map((r) => r.what.length)) + 2;
+    console.log(`\nRatios (rows of this run only; req/s: higher is better, CPU µs/req and p99: lower is better)`);
+    console.log(`${'scenario'.padEnd(w)}${'ratio'.padEnd(ww)}${'req/s'.padStart(7)}${'CPU µs/req'.padStart(12)}${'p99'.padStart(7)}`);
+    for (const r of list) console.log(`${r.scenario.padEnd(w)}${r.what.padEnd(ww)}${r.rps.toFixed(2).padStart(7)}${fmt(r.usPerReq, 2).padStart(12)}${r.p99.toFixed(2).padStart(7)}`);
   }
+  const notes: string[] = [];
+  for (const sc of scenarios) {
+    if (!rows.some((r) => r.scenario === sc.name)) continue;
+    if (sc.caveat) notes.push(`${sc.name}: ${sc.caveat(tokens)}`);
+    if (sc.baseline !== undefined && !rows.some((r) => r.scenario === sc.baseline && r.target === 'undici')) {
+      notes.push(`${sc.name}: no undici row of '${sc.baseline}' in this run: run --scenario ${sc.baseline},${sc.name} for the ratio to the bare undici proxy`);
+    }
+  }
+  if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
+  return list;
+}
+
+/** The code this run measures: HEAD and the uncommitted changes under src/. */
+function gitState(): { head: string; subject: string; srcChanges: string[] } {
+  // trimEnd: porcelain lines start with a space (" M src/…").
+  const git = (...a: string[]) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trimEnd() ?? '';
+  return { head: git('rev-parse', 'HEAD'), subject: git('log', '-1', '--format=%s'), srcChanges: git('status', '--porcelain', '--', 'src').split('\n').filter((l) => l !== '') };
 }
 
 async function main(): Promise<void> {
-  const scenarios = args.scenario.split(',').map((n) => {
-    const sc = SCENARIOS[n.trim()];
+  // Each scenario once: the ratio lines pair rows by scenario name.
+  const scenarios = [...new Set(args.scenario.split(',').map((n) => n.trim()))].map((n) => {
+    const sc = SCENARIOS[n];
     if (!sc) throw new Error(`unknown scenario '${n}' (known: ${Object.keys(SCENARIOS).join(', ')})`);
     return sc;
   });
@@ -175,6 +253,7 @@ async function main(): Promise<void> {
     if (!(TARGETS as readonly string[]).includes(t.trim())) throw new Error(`unknown target '${t}' (known: ${TARGETS.join(', ')})`);
     return t.trim() as Target;
   });
+  const code = gitState();
   if (args.build) portcullisEntry = buildPortcullis();
   // This process too stays off the proxy's core (all its threads: -a).
   if (CAN_PIN) spawnSync('taskset', ['-a', '-p', '-c', String(CPU_LOAD), String(process.pid)], { stdio: 'ignore' });
@@ -184,24 +263,49 @@ async function main(): Promise<void> {
   console.log(`== load generator: ${USE_WRK ? 'wrk -t1' : 'bench/load.mjs (Node + undici; wrk not installed or LOAD=node: slower load side, compare ratios only)'}`);
   console.log(`== pinning: ${CAN_PIN ? `load + upstream on CPU ${CPU_LOAD}, proxy under test on CPU ${CPU_PROXY}` : 'off (no taskset or fewer than 2 CPUs): ratios are less meaningful'}`);
   console.log(`== portcullis: ${portcullisEntry === BIN ? 'bin/portcullis.js (dist/ when present, else src/ through tsx; see the note column)' : 'compiled by --build (bench/run/dist)'}`);
+  console.log(`== code: HEAD ${code.head.slice(0, 12)} "${code.subject}"; uncommitted changes under src/: ${code.srcChanges.length === 0 ? 'none' : code.srcChanges.map((l) => l.slice(3)).join(', ')}`);
 
+  // Bearer scenarios: a fresh key pair and N tokens; the upstream serves the JWK set at /jwks.
+  let jwt: JwtMaterial | undefined;
+  if (scenarios.some((sc) => sc.bearer === true)) {
+    jwt = generateJwtMaterial(join(RUN, 'jwt'), JWT_TOKENS);
+    console.log(`== jwt: RS256 (2048-bit key, kid set), ${jwt.count} distinct tokens cycled by the load generator (${jwt.tokensFile}); JWK set served by the upstream at /jwks`);
+  }
   const upstreamPort = await freePort();
-  const upstream = startGroup(process.execPath, ['bench/upstream.mjs'], { cpu: CPU_LOAD, cwd: ROOT, log: join(RUN, 'logs', 'upstream.log'), env: { BENCH_UPSTREAM_PORT: String(upstreamPort) } });
+  const upstream = startGroup(process.execPath, ['bench/upstream.mjs'], { cpu: CPU_LOAD, cwd: ROOT, log: join(RUN, 'logs', 'upstream.log'), env: { BENCH_UPSTREAM_PORT: String(upstreamPort), BENCH_JWKS_FILE: jwt?.jwksFile ?? '' } });
   await waitPort(upstreamPort, upstream);
+  const ctx: RunContext = { upstreamPort, jwt };
 
   const rows: Row[] = [];
+  const failed: string[] = [];
   for (const sc of scenarios) {
     for (const target of targets) {
       if (target === 'undici' && !sc.undici) continue;
       process.stdout.write(`-- ${sc.name} / ${target} ... `);
-      const row = await measure(target, sc, upstreamPort);
+      let row: Row;
+      try {
+        row = await measure(target, sc, ctx);
+      } catch (error) {
+        if (!(error instanceof CheckFailed)) throw error;
+        // A target that does not do the scenario's work correctly is not timed, nor is the rest
+        // of its scenario (its ratios would mean nothing).
+        console.log(`CHECK FAILED: ${error.message}; scenario ${sc.name} aborted`);
+        failed.push(error.message);
+        for (let i = rows.length - 1; i >= 0; i--) if (rows[i]!.scenario === sc.name) rows.splice(i, 1);
+        break;
+      }
       rows.push(row);
       console.log(`${row.rps.toFixed(0)} req/s${row.usPerReq === undefined ? '' : `, ${row.usPerReq.toFixed(1)} CPU µs/req`}`);
       if (args.profile && target !== 'direct') await summarise(join(RUN, 'profiles', `${target}-${sc.name}`));
     }
   }
-  printTable(rows);
-  writeFileSync(join(RUN, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(rows, null, 2)}\n`);
+  const ratioList = printTable(rows, scenarios, jwt?.count ?? 0);
+  const meta = { node: process.version, date: new Date().toISOString(), code, load: USE_WRK ? 'wrk' : 'load.mjs', pinned: CAN_PIN, conns: CONNS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, jwtTokens: jwt?.count, portcullis: portcullisEntry === BIN ? BIN : 'build' };
+  writeFileSync(join(RUN, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify({ meta, rows, ratios: ratioList, failed }, null, 2)}\n`);
+  if (failed.length > 0) {
+    console.log(`\n${failed.length} functional check(s) failed; those scenarios were not timed:\n${failed.join('\n')}`);
+    process.exitCode = 1;
+  }
 }
 
 const BIN = 'bin/portcullis.js';
