@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type ConfigIssue, type ConfigPath } from '../core/config-error.js';
 import { PHASES, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseBodyHandler, type ResponseHandler } from '../core/policy.js';
 import { readBodyStep } from '../core/request-body.js';
+import { suggestStricterLimits } from '../policies/rate-limit/index.js';
 import { createDenial } from '../core/problem.js';
 import type { NamedHandler } from '../core/pipeline.js';
 import type { RequestContext } from '../core/context.js';
@@ -138,6 +139,8 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     if (methods.length > 0 && !authorizes && !route.public) {
       issues.push({ path: ['routes', index, 'policies'], message: 'any authenticated caller may use this route: add rbac or abac, or rbac: { require: [] } to say that is intended', severity: 'warning' });
     }
+    const hint = suggestStricterLimits(route);
+    if (hint !== undefined) issues.push({ path: ['routes', index, 'policies'], message: hint, severity: 'warning' });
     routes.push(assembleRoute(name, route.path, route.upstream, parts, config, route.public, audit));
   });
   // Answers that match no route still carry the defaults' response headers (security headers);

@@ -186,7 +186,7 @@ test('a policy config of the wrong type is refused at its field', () => {
 });
 
 test('an unknown policy name on a route is refused', () => {
-  assert.deepEqual(errorsOf(valid('    policies:', '      rate-limit: {}')), [['routes[0].policies.rate-limit', 12]]);
+  assert.deepEqual(errorsOf(valid('    policies:', '      shaping: {}')), [['routes[0].policies.shaping', 12]]);
 });
 
 test('an unknown policy name under defaults is refused', () => {

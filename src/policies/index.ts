@@ -8,6 +8,7 @@ import securityHeaders from './security-headers/index.js';
 import jwt from './jwt/index.js';
 import apiKey from './api-key/index.js';
 import introspection from './introspection/index.js';
+import rateLimit from './rate-limit/index.js';
 import rbac from './rbac/index.js';
 import abac from './abac/index.js';
 import objectLevel from './object-level/index.js';
@@ -15,12 +16,13 @@ import propertyLevel from './property-level/index.js';
 import transform from './transform/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rbac, abac, objectLevel, propertyLevel, transform };
+export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform };
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
 export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
 export { IntrospectionSchema, type IntrospectionConfig } from './introspection/index.js';
+export { RateLimitSchema, type RateLimitConfig } from './rate-limit/index.js';
 export { RbacSchema, type RbacConfig } from './rbac/index.js';
 export { AbacSchema, type AbacConfig } from './abac/index.js';
 export { ObjectLevelSchema, type ObjectLevelConfig } from './object-level/index.js';
@@ -36,4 +38,4 @@ export { TransformSchema, type TransformConfig } from './transform/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rbac, objectLevel, abac, propertyLevel, transform];
+export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, transform];
