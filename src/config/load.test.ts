@@ -190,7 +190,7 @@ test('an unknown policy name on a route is refused', () => {
 });
 
 test('an unknown policy name under defaults is refused', () => {
-  assert.deepEqual(errorsOf(valid('defaults:', '  policies:', '    ip-filter: {}')), [['defaults.policies.ip-filter', 13]]);
+  assert.deepEqual(errorsOf(valid('defaults:', '  policies:', '    geo-fence: {}')), [['defaults.policies.geo-fence', 13]]);
 });
 
 test('several mistakes are all reported at once', () => {

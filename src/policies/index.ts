@@ -3,6 +3,7 @@
  * schema and the error catalogue from this list; an explicit list, not a directory scan, so what
  * runs is what was imported.
  */
+import ipFilter from './ip-filter/index.js';
 import sizeLimit from './size-limit/index.js';
 import securityHeaders from './security-headers/index.js';
 import jwt from './jwt/index.js';
@@ -16,7 +17,8 @@ import propertyLevel from './property-level/index.js';
 import transform from './transform/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { sizeLimit, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform };
+export { ipFilter, sizeLimit, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform };
+export { IpFilterSchema, type IpFilterConfig } from './ip-filter/index.js';
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
@@ -38,4 +40,4 @@ export { TransformSchema, type TransformConfig } from './transform/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, transform];
+export const builtinPolicies: readonly Policy[] = [ipFilter, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, transform];
