@@ -48,3 +48,31 @@ export function gatewayYaml(o: BenchGatewayOptions): string {
   lines.push('routes:', ...o.routes.map((r) => `  - ${r}`), ...(o.comments ?? []).map((c) => `  # ${c}`));
   return `${lines.join('\n')}\n`;
 }
+
+/** What the bench's rate-limit policy varies. */
+export interface RateLimitPolicyOptions {
+  /** Requests per window, as the policy writes it (`1000000000/min`: a limit that never triggers). */
+  readonly rate: string;
+  /** Counting algorithm. */
+  readonly algorithm: 'sliding-window' | 'fixed-window' | 'token-bucket';
+  /** Where the counters live; `redis` needs `url` and a `keyPrefix` of its own (one per run). */
+  readonly store: { readonly type: 'memory' } | { readonly type: 'redis'; readonly url: string; readonly keyPrefix: string };
+}
+
+/**
+ * The rate-limit policy's config as a YAML flow mapping, for a route's `policies`: one limit
+ * keyed by client IP (every bench request comes from 127.0.0.1: one counter, as the shared
+ * harness's peers key theirs), and `failureMode: closed`, so a Redis the gateway cannot reach
+ * shows up as 503s (a check failure, an INVALID row) instead of the default `open` + memory
+ * fallback quietly measuring the memory store.
+ *
+ * @example
+ * ```ts
+ * rateLimitPolicyYaml({ rate: '1000000000/min', algorithm: 'sliding-window', store: { type: 'memory' } });
+ * // { store: { type: memory }, failureMode: closed, limits: [{ name: bench, rate: "1000000000/min", algorithm: sliding-window, key: ip }] }
+ * ```
+ */
+export function rateLimitPolicyYaml(o: RateLimitPolicyOptions): string {
+  const store = o.store.type === 'memory' ? '{ type: memory }' : `{ type: redis, url: ${JSON.stringify(o.store.url)}, keyPrefix: ${JSON.stringify(o.store.keyPrefix)} }`;
+  return `{ store: ${store}, failureMode: closed, limits: [{ name: bench, rate: ${JSON.stringify(o.rate)}, algorithm: ${o.algorithm}, key: ip }] }`;
+}

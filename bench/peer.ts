@@ -6,7 +6,7 @@
  *
  *   REPO=/work/main
  *   PEER_CMD="node --import $REPO/node_modules/tsx/dist/loader.mjs $REPO/bench/peer.ts" \
- *   PEER_NAME=portcullis PEER_SCENARIOS='s1:- s2:jwt s2e:jwt' bench/run.sh
+ *   PEER_NAME=portcullis PEER_SCENARIOS='s1:- s2:jwt s2e:jwt s3:jwt,rl' PEER_NEEDS_REDIS=1 bench/run.sh
  *
  * (`--import tsx` alone resolves tsx from the working directory, which is the harness's.)
  *
@@ -19,6 +19,21 @@
  * group is negligible. PORTCULLIS_JWT_CACHE_MAX_ENTRIES sets the verification cache's bound
  * (default 10000; 0 disables it): with the harness's 1000 tokens the default makes s2/s2e a
  * cache-hit test.
+ *
+ * s3 (`POST /s3/*`): what exists of the harness's s3 today, and nothing more is claimed:
+ * - jwt: as s2 (RS256; the harness's s3 requests carry its RS256 tokens).
+ * - rl: the rate-limit policy, one sliding-window limit of BENCH_RATE_LIMIT_MAX per minute keyed
+ *   by client IP (never triggers, like every peer's), `failureMode: closed` (an unreachable
+ *   Redis fails the harness's check with 503s instead of silently counting in memory). On Redis
+ *   (BENCH_REDIS_URL, with a key prefix of this process's own) when PEER_NEEDS_REDIS=1, which
+ *   also makes run.sh start its pinned redis-server; otherwise in memory. PORTCULLIS_RL_STORE
+ *   (memory | redis) and PORTCULLIS_RL_ALGORITHM (sliding-window | fixed-window | token-bucket;
+ *   @fastify/rate-limit counts a fixed window) override either.
+ * - Not claimed: cors, schema, waf (no such policies yet), and hdr: the default security headers
+ *   are on every response (nosniff, CSP, ...), but HSTS only over HTTPS or behind a trusted
+ *   proxy's `X-Forwarded-Proto: https` (RFC 6797 §7.2), and the harness speaks plain HTTP without
+ *   that header, so its `strict-transport-security` check fails.
+ * So claim `s3:jwt,rl`: tools/check.js checks only the claimed features (plus the valid POST).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -26,7 +41,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStart } from '../src/cli/start.js';
-import { gatewayYaml } from './gateway-config.js';
+import { gatewayYaml, rateLimitPolicyYaml } from './gateway-config.js';
 import { jwkFromPublicKey, jwtPolicyYaml } from './jwt.js';
 
 const env = process.env;
@@ -79,13 +94,28 @@ if (jwks.length > 0) {
   }
 }
 
-// s3 waits for the rate-limit, cors, schema and waf policies. The harness's `hdr` check wants HSTS,
-// which Portcullis sends only over HTTPS (RFC 6797 §7.2), and the harness speaks plain HTTP.
+// s3: jwt (RS256, as s2) + rate-limit; see the header for what is not there.
+const rlStore = env.PORTCULLIS_RL_STORE ?? (env.PEER_NEEDS_REDIS === '1' ? 'redis' : 'memory');
+if (rlStore !== 'memory' && rlStore !== 'redis') throw new Error('PORTCULLIS_RL_STORE must be memory or redis');
+const rlAlgorithm = env.PORTCULLIS_RL_ALGORITHM ?? 'sliding-window';
+if (rlAlgorithm !== 'sliding-window' && rlAlgorithm !== 'fixed-window' && rlAlgorithm !== 'token-bucket') throw new Error('PORTCULLIS_RL_ALGORITHM must be sliding-window, fixed-window or token-bucket');
+const rlMax = env.BENCH_RATE_LIMIT_MAX ?? '1000000000';
+const redisUrl = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const rs256 = jwtScenarios.find((k) => k.alg === 'RS256');
+let s3 = 'none (no RS256 key)';
+if (rs256 !== undefined) {
+  const jwt = jwtPolicyYaml({ issuer, audience, jwksUri: `${outboundAllow[0]!}/jwks`, algorithms: ['RS256'], maxEntries });
+  const keyPrefix = `portcullis-peer:${process.pid}-${Date.now()}:`;
+  const store = rlStore === 'memory' ? { type: 'memory' as const } : { type: 'redis' as const, url: redisUrl, keyPrefix };
+  const rateLimit = rateLimitPolicyYaml({ rate: `${rlMax}/min`, algorithm: rlAlgorithm, store });
+  routes.push(`{ path: "/s3/*", methods: [POST], upstream: api, policies: { jwt: ${jwt}, rate-limit: ${rateLimit} } }`);
+  s3 = `jwt + rate-limit ${rlMax}/min ${rlAlgorithm} per ip, ${rlStore === 'memory' ? 'memory store' : `Redis ${redisUrl} (key prefix ${keyPrefix})`}`;
+}
 const placeholders = [
-  `s3: { path: "/s3/*", methods: [POST], upstream: api, policies: { jwt: <as s2>, rate-limit: { max: ${env.BENCH_RATE_LIMIT_MAX ?? '?'}, windowMs: 60000, key: ip }, cors: { origins: [${env.BENCH_CORS_ORIGIN ?? '?'}] }, schema: ${env.BENCH_SCHEMA ?? '?'}, waf: {} } }`,
+  `s3 still lacks: cors: { origins: [${env.BENCH_CORS_ORIGIN ?? '?'}] }, schema: ${env.BENCH_SCHEMA ?? '?'}, waf (no such policies yet); hdr: HSTS only over HTTPS or a trusted X-Forwarded-Proto`,
 ];
 
 writeFileSync(file, gatewayYaml({ port, upstream, routes, outboundAllow, comments: placeholders }));
 const code = await runStart(['--config', file], { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
 if (code !== 0) process.exit(code);
-console.log(`portcullis peer listening on 127.0.0.1:${port} -> ${upstream} (config ${file}; JWKS ${outboundAllow[0] ?? 'none'}/jwks)`);
+console.log(`portcullis peer listening on 127.0.0.1:${port} -> ${upstream} (config ${file}; JWKS ${outboundAllow[0] ?? 'none'}/jwks; s3: ${s3})`);

@@ -6,17 +6,20 @@
  *   npm run bench                                    # scenario `pass`, targets direct,undici,portcullis
  *   npm run bench -- --scenario pass,jwt,jwt-nocache # JWT (RS256) with the cache on and off, ratios to the bare proxy
  *   npm run bench -- --scenario pass --targets undici,portcullis --profile   # V8 CPU profiles of both proxies
+ *   npm run bench -- --scenario pass,rl-memory,rl-redis # rate limit on memory and on Redis, ratios to pass
  *   DURATION=5s WARMUP=2s CONNS=32 LOAD=node JWT_TOKENS=1000 npm run bench
  *
  * Layout: upstream (node:http) and load generator (wrk, or bench/load.ts) pinned to CPU 0, the
  * proxy under test alone on CPU 1; every port probed free below the ephemeral range (lib.ts freePort); every load run bounded in time;
- * every child in its own process group, stopped on exit, error, Ctrl-C or SIGTERM.
+ * every child in its own process group, stopped on exit, error, Ctrl-C or SIGTERM. Scenarios that
+ * count in Redis get a redis-server of the run's own, pinned to CPU 0 too (or BENCH_REDIS_URL).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { gatewayYaml } from './gateway-config.js';
 import { generateJwtMaterial, JWT_AUDIENCE, JWT_ISSUER, type JwtMaterial } from './jwt.js';
@@ -32,12 +35,27 @@ type Target = (typeof TARGETS)[number];
 
 /** One timed load run, as wrk.lua or load.ts report it. */
 interface LoadResult { requests: number; durationUs: number; p50Us: number; p99Us: number; non2xx: number; errors: number }
+/** The Redis of the run's `redis` scenarios. */
+interface BenchRedis {
+  readonly url: string;
+  /** This run's key prefix: every counter of the run is under it. */
+  readonly keyPrefix: string;
+  /** Process group of the redis-server this run started (its CPU is measured), or undefined for BENCH_REDIS_URL. */
+  readonly pgid: number | undefined;
+  /** A client of the bench itself (PING, counting the run's keys), never used while timing. */
+  readonly client: Redis;
+}
 /** What every measurement of the run shares. */
-interface RunContext { upstreamPort: number; jwt: JwtMaterial | undefined }
+interface RunContext { upstreamPort: number; jwt: JwtMaterial | undefined; redis: BenchRedis | undefined }
 /** A target answered a functional check wrongly: its scenario is not timed. */
 class CheckFailed extends Error {}
 /** One row of the table. */
-interface Row { scenario: string; target: Target; rps: number; p50Ms: number; p99Ms: number; cpuPct: number | undefined; usPerReq: number | undefined; loadCorePct: number; otherPct: number; note: string }
+interface Row {
+  scenario: string; target: Target; rps: number; p50Ms: number; p99Ms: number; cpuPct: number | undefined; usPerReq: number | undefined; loadCorePct: number; otherPct: number;
+  /** The run's own redis-server during the timed run (redis scenarios): % of one core and CPU µs per request. */
+  redisCpuPct?: number; redisUsPerReq?: number;
+  note: string;
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -104,7 +122,7 @@ async function startTarget(target: Exclude<Target, 'direct'>, sc: Scenario, ctx:
     child = startGroup(process.execPath, [...prof, 'bench/undici-proxy.mjs'], { cpu: CPU_PROXY, cwd: ROOT, log, env: { BENCH_PORT: String(port), BENCH_UPSTREAM: upstream, ...jwtEnv } });
   } else {
     const config = join(RUN, `portcullis-${sc.name}.yaml`);
-    const routes = sc.routes({ upstream, issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    const routes = sc.routes({ upstream, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, ...(ctx.redis ? { redis: { url: ctx.redis.url, keyPrefix: ctx.redis.keyPrefix } } : {}) });
     // The jwt policy fetches the upstream's /jwks through the outbound client: plain HTTP on
     // loopback must be allowed explicitly.
     writeFileSync(config, gatewayYaml({ port, upstream, routes, defaultPolicies: sc.defaultPolicies, outboundAllow: sc.bearer === true ? [upstream] : [] }));
@@ -137,6 +155,8 @@ async function check(target: Target, port: number, sc: Scenario, ctx: RunContext
   if (!r.text.includes('"service":"upstream"')) problems.push(`body ${r.text.slice(0, 80)}`);
   if (target === 'portcullis') {
     for (const [k, v] of Object.entries(sc.expectHeaders ?? {})) if (r.headers[k] !== v) problems.push(`${k}: ${String(r.headers[k])}`);
+    // The counter must be in Redis: a gateway counting somewhere else is not what the row says.
+    if (sc.redis === true && (await countKeys(ctx.redis!)) === 0) problems.push(`no counter under ${ctx.redis!.keyPrefix}* in ${ctx.redis!.url} after a request`);
   }
   if (sc.bearer === true && target !== 'direct') {
     for (const [what, token] of [['no token', undefined], ...Object.entries(ctx.jwt!.bad)] as const) {
@@ -155,11 +175,14 @@ async function measure(target: Target, sc: Scenario, ctx: RunContext): Promise<R
     const port = proxy?.port ?? ctx.upstreamPort;
     await check(target, port, sc, ctx);
     await runLoad(port, sc, ctx, WARMUP_MS);
+    const redisPgid = sc.redis === true ? ctx.redis?.pgid : undefined;
     const t0 = proxy ? groupTicks(proxy.pgid) : 0;
+    const rt0 = redisPgid === undefined ? 0 : groupTicks(redisPgid);
     const c0 = cpuBusyTicks();
     const r = await runLoad(port, sc, ctx, DURATION_MS);
     const c1 = cpuBusyTicks();
     const ticks = proxy ? groupTicks(proxy.pgid) - t0 : 0;
+    const redisS = redisPgid === undefined ? undefined : (groupTicks(redisPgid) - rt0) / CLK_TCK;
     const cpuS = ticks / CLK_TCK;
     const wallS = r.durationUs / 1e6;
     const cpuPct = proxy ? (100 * cpuS) / wallS : undefined;
@@ -171,11 +194,16 @@ async function measure(target: Target, sc: Scenario, ctx: RunContext): Promise<R
     if (r.non2xx > 0 || r.errors > 0) notes.push(`INVALID: ${r.non2xx} non-2xx, ${r.errors} socket errors`);
     if (cpuPct !== undefined && cpuPct < 90) notes.push(loadCorePct > 95 ? 'load core saturated: req/s capped by the load side' : 'proxy core not saturated');
     if (otherPct > 10) notes.push('something else used the proxy core');
+    const redisCpuPct = redisS === undefined ? undefined : (100 * redisS) / wallS;
+    const redisUsPerReq = redisS === undefined || r.requests === 0 ? undefined : (redisS * 1e6) / r.requests;
+    if (redisCpuPct !== undefined) notes.push(`redis-server (CPU ${CPU_LOAD}, in load%): ${redisCpuPct.toFixed(0)} %, ${redisUsPerReq?.toFixed(1) ?? '-'} µs/req`);
+    else if (sc.redis === true) notes.push(`redis ${ctx.redis?.url ?? '?'} (BENCH_REDIS_URL): CPU not measured`);
     if (target === 'portcullis') notes.push(portcullisCode());
     if (proxy && args.profile) notes.push('profiled (--cpu-prof inflates CPU)');
     return {
       scenario: sc.name, target, rps: r.requests / (r.durationUs / 1e6), p50Ms: r.p50Us / 1000, p99Ms: r.p99Us / 1000,
-      cpuPct, usPerReq: proxy && r.requests > 0 ? (cpuS * 1e6) / r.requests : undefined, loadCorePct, otherPct, note: notes.join('; '),
+      cpuPct, usPerReq: proxy && r.requests > 0 ? (cpuS * 1e6) / r.requests : undefined, loadCorePct, otherPct,
+      ...(redisCpuPct === undefined ? {} : { redisCpuPct, redisUsPerReq }), note: notes.join('; '),
     };
   } finally {
     await proxy?.stop();
@@ -188,7 +216,9 @@ interface Ratio { scenario: string; what: string; rps: number; usPerReq: number 
 /**
  * The ratios of this run: Portcullis against the undici row of its own scenario (for a jwt
  * scenario, the jwt floor) and against the undici row of its baseline (the bare pass-through
- * proxy); for a jwt scenario also the floor against the bare proxy (what JWT costs plain Node).
+ * proxy); for a jwt scenario also the floor against the bare proxy (what JWT costs plain Node);
+ * for a scenario with a `portcullisBaseline`, Portcullis against its own row of that scenario
+ * (what the scenario's policy costs the gateway: rl-memory / pass).
  */
 function ratios(rows: readonly Row[], scenarios: readonly Scenario[]): Ratio[] {
   const find = (scenario: string, target: Target) => rows.find((r) => r.scenario === scenario && r.target === target);
@@ -205,6 +235,8 @@ function ratios(rows: readonly Row[], scenarios: readonly Scenario[]): Ratio[] {
     if (p && u) out.push(ratio(sc.name, `Portcullis / ${label(sc.name)}`, p, u));
     if (p && base) out.push(ratio(sc.name, `Portcullis / ${label(sc.baseline!)}`, p, base));
     if (u && base) out.push(ratio(sc.name, `${label(sc.name)} / ${label(sc.baseline!)}`, u, base));
+    const own = sc.portcullisBaseline === undefined ? undefined : find(sc.portcullisBaseline, 'portcullis');
+    if (p && own) out.push(ratio(sc.name, `Portcullis / Portcullis (${sc.portcullisBaseline!} row)`, p, own));
   }
   return out;
 }
@@ -229,6 +261,9 @@ function printTable(rows: readonly Row[], scenarios: readonly Scenario[], tokens
     if (sc.caveat) notes.push(`${sc.name}: ${sc.caveat(tokens)}`);
     if (sc.baseline !== undefined && !rows.some((r) => r.scenario === sc.baseline && r.target === 'undici')) {
       notes.push(`${sc.name}: no undici row of '${sc.baseline}' in this run: run --scenario ${sc.baseline},${sc.name} for the ratio to the bare undici proxy`);
+    }
+    if (sc.portcullisBaseline !== undefined && !rows.some((r) => r.scenario === sc.portcullisBaseline && r.target === 'portcullis')) {
+      notes.push(`${sc.name}: no Portcullis row of '${sc.portcullisBaseline}' in this run: run --scenario ${sc.portcullisBaseline},${sc.name} for the ratio to it`);
     }
   }
   if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
@@ -271,16 +306,18 @@ async function main(): Promise<void> {
     jwt = generateJwtMaterial(join(RUN, 'jwt'), JWT_TOKENS);
     console.log(`== jwt: RS256 (2048-bit key, kid set), ${jwt.count} distinct tokens cycled by the load generator (${jwt.tokensFile}); JWK set served by the upstream at /jwks`);
   }
+  const redis = scenarios.some((sc) => sc.redis === true) ? await startRedis() : undefined;
   const upstreamPort = await freePort();
   const upstream = startGroup(process.execPath, ['bench/upstream.mjs'], { cpu: CPU_LOAD, cwd: ROOT, log: join(RUN, 'logs', 'upstream.log'), env: { BENCH_UPSTREAM_PORT: String(upstreamPort), BENCH_JWKS_FILE: jwt?.jwksFile ?? '' } });
   await waitPort(upstreamPort, upstream);
-  const ctx: RunContext = { upstreamPort, jwt };
+  const ctx: RunContext = { upstreamPort, jwt, redis };
 
   const rows: Row[] = [];
   const failed: string[] = [];
   for (const sc of scenarios) {
     for (const target of targets) {
       if (target === 'undici' && !sc.undici) continue;
+      if (target === 'direct' && sc.direct === false) continue;
       process.stdout.write(`-- ${sc.name} / ${target} ... `);
       let row: Row;
       try {
@@ -300,12 +337,72 @@ async function main(): Promise<void> {
     }
   }
   const ratioList = printTable(rows, scenarios, jwt?.count ?? 0);
-  const meta = { node: process.version, date: new Date().toISOString(), code, load: USE_WRK ? 'wrk' : 'load.mjs', pinned: CAN_PIN, conns: CONNS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, jwtTokens: jwt?.count, portcullis: portcullisEntry === BIN ? BIN : 'build' };
+  const meta = { node: process.version, date: new Date().toISOString(), code, load: USE_WRK ? 'wrk' : 'load.mjs', pinned: CAN_PIN, conns: CONNS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, jwtTokens: jwt?.count, portcullis: portcullisEntry === BIN ? BIN : 'build', redis: redis ? { url: redis.url, keyPrefix: redis.keyPrefix, own: redis.pgid !== undefined } : undefined };
   writeFileSync(join(RUN, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify({ meta, rows, ratios: ratioList, failed }, null, 2)}\n`);
   if (failed.length > 0) {
     console.log(`\n${failed.length} functional check(s) failed; those scenarios were not timed:\n${failed.join('\n')}`);
     process.exitCode = 1;
   }
+}
+
+let benchRedis: BenchRedis | undefined;
+
+/**
+ * The Redis of the run's redis scenarios: BENCH_REDIS_URL when set (a shared server: its CPU is
+ * not measured, and the run's keys are deleted at the end), else a redis-server of the run's own
+ * on a free port, pinned to the load core like the shared harness's (no persistence), whose CPU
+ * each row reports. Either way a key prefix of this run's own.
+ */
+async function startRedis(): Promise<BenchRedis> {
+  const keyPrefix = `portcullis-bench:${process.pid}-${Date.now()}:`;
+  let url = env.BENCH_REDIS_URL ?? '';
+  let pgid: number | undefined;
+  let where: string;
+  if (url !== '') {
+    where = `${url} (BENCH_REDIS_URL: not started by the bench, CPU not measured)`;
+  } else {
+    if (!hasCommand('redis-server', ['--version'])) throw new Error('the redis scenarios need redis-server on PATH, or BENCH_REDIS_URL (e.g. redis://127.0.0.1:6379)');
+    const port = await freePort();
+    const child = startGroup('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--daemonize', 'no'], { cpu: CPU_LOAD, log: join(RUN, 'logs', 'redis.log') });
+    await waitPort(port, child);
+    url = `redis://127.0.0.1:${port}`;
+    pgid = child.pid;
+    where = `own redis-server on 127.0.0.1:${port}${CAN_PIN ? `, pinned to CPU ${CPU_LOAD} with the load side (its CPU counts in load%)` : ''}`;
+  }
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  // Commands reject on their own; without a listener ioredis would also print every reconnect error.
+  client.on('error', () => undefined);
+  await client.connect();
+  const version = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? '?';
+  console.log(`== redis ${version}: ${where}; key prefix ${keyPrefix}`);
+  benchRedis = { url, keyPrefix, pgid, client };
+  return benchRedis;
+}
+
+/** How many keys of this run are in Redis (SCAN: the server may be shared). */
+async function countKeys(redis: BenchRedis, del = false): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.client.scan(cursor, 'MATCH', `${redis.keyPrefix}*`, 'COUNT', 1000);
+    cursor = next;
+    n += keys.length;
+    if (del && keys.length > 0) await redis.client.unlink(...keys);
+  } while (cursor !== '0');
+  return n;
+}
+
+/** Deletes the run's keys from a shared Redis (they would expire within two windows anyway) and disconnects. */
+async function closeRedis(): Promise<void> {
+  const redis = benchRedis;
+  if (redis === undefined) return;
+  benchRedis = undefined;
+  try {
+    if (redis.pgid === undefined) await countKeys(redis, true);
+  } catch {
+    // best effort
+  }
+  redis.client.disconnect();
 }
 
 const BIN = 'bin/portcullis.js';
@@ -375,5 +472,6 @@ try {
   if (!stopping) console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 } finally {
+  await closeRedis();
   await stopAll();
 }

@@ -3,6 +3,7 @@
  * the bare undici proxy can do of the same work. A new scenario (full chain) is one more entry
  * here; run.ts and the config generator need no change.
  */
+import { rateLimitPolicyYaml } from './gateway-config.js';
 import { jwtPolicyYaml } from './jwt.js';
 
 /** What run.ts knows only once the run has started, for the routes. */
@@ -12,6 +13,11 @@ export interface RouteContext {
   /** Issuer and audience of the bench's tokens. */
   readonly issuer: string;
   readonly audience: string;
+  /**
+   * The Redis a `redis: true` scenario counts in (run.ts starts one, or takes BENCH_REDIS_URL),
+   * with a key prefix of this run's own; undefined in a run without such a scenario.
+   */
+  readonly redis?: { readonly url: string; readonly keyPrefix: string };
 }
 
 /** One benchmark scenario. */
@@ -40,6 +46,13 @@ export interface Scenario {
   readonly defaultPolicies?: readonly string[];
   /** Whether the bare undici proxy does this scenario's work (false: it is not timed). */
   readonly undici: boolean;
+  /** Whether `direct` is timed (default true); false where it would repeat another scenario's row. */
+  readonly direct?: boolean;
+  /**
+   * Needs a Redis (RouteContext.redis). run.ts also checks, before timing, that the check request
+   * left counters under the run's key prefix, and reports the Redis server's CPU per row.
+   */
+  readonly redis?: boolean;
   /** What the undici row of this scenario is, for the ratio lines (default: "undici"). */
   readonly undiciLabel?: string;
   /**
@@ -47,6 +60,11 @@ export interface Scenario {
    * run, Portcullis's row is also given as a ratio to it.
    */
   readonly baseline?: string;
+  /**
+   * A scenario whose Portcullis row this one's is divided by, when both are in the run: what the
+   * scenario's extra policy costs the gateway itself (rl-memory / pass).
+   */
+  readonly portcullisBaseline?: string;
   /** Printed under the ratios: what the numbers mean (e.g. a cache-hit test); `tokens` is N. */
   readonly caveat?: (tokens: number) => string;
   /** Response headers Portcullis must send, checked once before timing (lower-case names). */
@@ -58,6 +76,16 @@ export interface Scenario {
 const BASE_HEADERS = { Host: 'api.bench.local', Accept: 'application/json', 'User-Agent': 'wrk-bench/1.0' } as const;
 // Plain HTTP: no HSTS (RFC 6797 §7.2), the rest of the default security headers are there.
 const DEFAULT_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" } as const;
+
+/** Rate-limit headers of a limit that never triggers (the bench limit's count is 1e9). */
+const RL_HEADERS = { ...DEFAULT_HEADERS, 'x-ratelimit-limit': '1000000000' } as const;
+
+/**
+ * The rate-limit scenarios' route: `pass`'s route plus one sliding-window limit of 1e9/min keyed
+ * by client IP, which never triggers (like the shared harness's BENCH_RATE_LIMIT_MAX).
+ */
+const rateLimitRoute = (store: Parameters<typeof rateLimitPolicyYaml>[0]['store']) =>
+  `{ path: "/s1/*", methods: [GET], upstream: api, public: true, policies: { rate-limit: ${rateLimitPolicyYaml({ rate: '1000000000/min', algorithm: 'sliding-window', store })} } }`;
 
 /** The jwt scenarios' route: RS256 only (like the floor), keys from the upstream's /jwks. */
 const jwtRoute = (ctx: RouteContext, maxEntries?: number) =>
@@ -97,6 +125,34 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     baseline: 'pass',
     caveat: () => 'cache OFF (maxEntries 0): every request pays a full RS256 verification, as the undici floor does',
     expectHeaders: DEFAULT_HEADERS,
+  },
+  'rl-memory': {
+    name: 'rl-memory',
+    description: 'pass + rate-limit 1e9/min per IP, sliding-window, memory store (never triggers)',
+    request: { method: 'GET', path: '/s1/x', headers: BASE_HEADERS },
+    routes: () => [rateLimitRoute({ type: 'memory' })],
+    undici: false,
+    direct: false,
+    baseline: 'pass',
+    portcullisBaseline: 'pass',
+    caveat: () => 'one counter (every request comes from 127.0.0.1, key ip); X-RateLimit-Limit/-Remaining/-Reset on every response',
+    expectHeaders: RL_HEADERS,
+  },
+  'rl-redis': {
+    name: 'rl-redis',
+    description: 'pass + rate-limit 1e9/min per IP, sliding-window, Redis store (one EVALSHA per request)',
+    request: { method: 'GET', path: '/s1/x', headers: BASE_HEADERS },
+    routes: (ctx) => {
+      if (ctx.redis === undefined) throw new Error('rl-redis needs a Redis (RouteContext.redis)');
+      return [rateLimitRoute({ type: 'redis', ...ctx.redis })];
+    },
+    undici: false,
+    direct: false,
+    redis: true,
+    baseline: 'pass',
+    portcullisBaseline: 'pass',
+    caveat: () => 'one Redis key, one EVALSHA round trip per request on loopback; the Redis server\'s own CPU is in the note column (the run\'s own redis-server shares the load core), failureMode closed (an unreachable Redis makes the row INVALID, never a silent memory fallback)',
+    expectHeaders: RL_HEADERS,
   },
   // full: { POST JSON + JWT + rate limit + CORS + schema + WAF, undici: false }
 };
