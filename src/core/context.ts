@@ -49,7 +49,7 @@ export class RequestContext {
   /** Headers policies add to whatever response this request gets, flat: name, value, … */
   readonly responseHeaders: string[];
   /** Headers policies add to the request forwarded upstream (identity headers …), flat: name, value, … */
-  readonly upstreamHeaders: string[];
+  upstreamHeaders: string[] | undefined;
   /** Maximum request body bytes the proxy lets through (set with limitBody; Infinity when unset). */
   maxBodyBytes: number;
   /** The refusal sent when a streamed body grows past maxBodyBytes. */
@@ -92,7 +92,8 @@ export class RequestContext {
     this.decision = undefined;
     this.status = 0;
     this.responseHeaders = [];
-    this.upstreamHeaders = [];
+    // Allocated on first use: most requests add none.
+    this.upstreamHeaders = undefined;
     this.maxBodyBytes = Number.POSITIVE_INFINITY;
     this.bodyTooLarge = undefined;
     this.cancelUpstream = undefined;
@@ -139,6 +140,18 @@ export class RequestContext {
    */
   addResponseHeader(name: string, value: string): void {
     this.responseHeaders.push(name, value);
+  }
+
+  /**
+   * Adds a header to the request forwarded upstream (after the client's copies were stripped).
+   *
+   * @example
+   * ```ts
+   * ctx.addUpstreamHeader('x-user-id', ctx.principal.id);
+   * ```
+   */
+  addUpstreamHeader(name: string, value: string): void {
+    (this.upstreamHeaders ??= []).push(name, value);
   }
 }
 

@@ -80,7 +80,7 @@ function requestHeaders(ctx: RequestContext, req: IncomingMessage, upstream: Ups
   if (req.headers.host !== undefined) out.push('x-forwarded-host', req.headers.host);
   if (ctx.rawBody !== undefined) out.push('content-length', String(ctx.rawBody.length));
   const own = ctx.upstreamHeaders;
-  for (let i = 0; i < own.length; i++) out.push(own[i]!);
+  if (own !== undefined) for (let i = 0; i < own.length; i++) out.push(own[i]!);
   return out;
 }
 

@@ -11,7 +11,7 @@ function run(identityHeaders: Record<string, string>, principal: Principal | und
   const ctx = fakeContext();
   ctx.principal = principal;
   void compiled.onRequest?.(ctx);
-  return { compiled, headers: ctx.upstreamHeaders };
+  return { compiled, headers: ctx.upstreamHeaders ?? [] };
 }
 
 test('identity headers carry the principal\'s fields to the upstream', () => {

@@ -37,7 +37,7 @@ export default definePolicy({
         if (principal === undefined) return;
         for (const [header, read] of entries) {
           const value = read(principal);
-          if (value !== undefined) ctx.upstreamHeaders.push(header, value);
+          if (value !== undefined) ctx.addUpstreamHeader(header, value);
         }
       },
     };
