@@ -45,6 +45,8 @@ export interface CompiledRoute {
   readonly dropResponseHeaders: ReadonlySet<string>;
   /** Lower-case names never forwarded upstream (hop-by-hop, proxy.stripRequestHeaders, credential headers). */
   readonly dropRequestHeaders: ReadonlySet<string>;
+  /** A policy of this route (cors) answers CORS preflights for its methods: the router sends them here. */
+  readonly answersPreflight: boolean;
 }
 
 /** The compiled routing table and everything else a server needs. */
@@ -263,7 +265,8 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
   for (let i = 0; i < setHeaders.length; i += 2) {
     if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
   }
-  return { name, template, upstream, handlers, responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest };
+  const answersPreflight = parts.some((p) => p.compiled.answersPreflight === true);
+  return { name, template, upstream, handlers, responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest, answersPreflight };
 }
 
 function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => void {

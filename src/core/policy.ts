@@ -118,6 +118,12 @@ export interface CompiledPolicy {
   readonly stripRequestHeaders?: readonly string[];
   /** Forward the credential headers to the upstream (a bearer token the upstream checks too). Default false. */
   readonly forwardCredentialHeaders?: boolean;
+  /**
+   * The policy answers CORS preflights (OPTIONS with Access-Control-Request-Method) itself: the
+   * router sends a preflight for any method of the route here, even when the route does not list
+   * OPTIONS, and the policy must answer it (never let it through to the upstream).
+   */
+  readonly answersPreflight?: boolean;
   /** For authenticate-phase policies: the WWW-Authenticate challenge sent when no credential came (`Bearer realm="api"`). */
   readonly challenge?: string;
   /**

@@ -37,7 +37,7 @@ export interface Denial {
   readonly code: string;
   /** HTTP status. */
   readonly status: number;
-  /** The problem JSON without its closing brace; the renderer appends `requestId`. */
+  /** The problem JSON without its closing brace; the renderer appends `requestId`. '' for a bodiless reply ({@link createReply}). */
   readonly bodyPrefix: string;
   /** Extra response headers, flat: name, value, name, value. */
   readonly headers: readonly string[];
@@ -62,6 +62,21 @@ export function createDenial(code: string, spec: ErrorSpec, options: DenialOptio
   const headers: string[] = [];
   for (const [name, value] of options.headers ?? []) headers.push(name, value);
   return Object.freeze({ code, status: spec.status, bodyPrefix: body, headers: Object.freeze(headers) });
+}
+
+/**
+ * A local answer without a body that ends the pipeline like a denial (a CORS preflight's 204):
+ * a Denial whose bodyPrefix is empty, which sendDenial sends with no body and no content type.
+ *
+ * @example
+ * ```ts
+ * return createReply('cors.preflight', 204, [['access-control-allow-origin', origin]]);
+ * ```
+ */
+export function createReply(code: string, status: 204, headers: ReadonlyArray<readonly [string, string]>): Denial {
+  const flat: string[] = [];
+  for (const [name, value] of headers) flat.push(name, value);
+  return Object.freeze({ code, status, bodyPrefix: '', headers: Object.freeze(flat) });
 }
 
 /**

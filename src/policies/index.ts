@@ -5,6 +5,7 @@
  */
 import ipFilter from './ip-filter/index.js';
 import sizeLimit from './size-limit/index.js';
+import cors from './cors/index.js';
 import securityHeaders from './security-headers/index.js';
 import jwt from './jwt/index.js';
 import apiKey from './api-key/index.js';
@@ -17,9 +18,10 @@ import propertyLevel from './property-level/index.js';
 import transform from './transform/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { ipFilter, sizeLimit, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform };
+export { ipFilter, sizeLimit, cors, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform };
 export { IpFilterSchema, type IpFilterConfig } from './ip-filter/index.js';
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
+export { CorsSchema, type CorsConfig } from './cors/index.js';
 export { SecurityHeadersSchema, type SecurityHeadersConfig } from './security-headers/index.js';
 export { JwtSchema, type JwtConfig } from './jwt/index.js';
 export { ApiKeySchema, type ApiKeyConfig } from './api-key/index.js';
@@ -40,4 +42,4 @@ export { TransformSchema, type TransformConfig } from './transform/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [ipFilter, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, transform];
+export const builtinPolicies: readonly Policy[] = [ipFilter, cors, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, transform];

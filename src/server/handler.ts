@@ -118,7 +118,7 @@ export function createRequestListener(getState: () => HandlerState, scheme: 'htt
       refuse(state, ctx, coreDenial('request.invalid_path'), headersOf(ctx, state.compiled.fallback), 'gateway');
       return;
     }
-    const lookup = state.router.find(ctx.method, ctx.path);
+    const lookup = state.router.find(ctx.method, ctx.path, ctx.method === 'OPTIONS' ? req.headers['access-control-request-method'] : undefined);
     if (lookup === undefined) {
       refuse(state, ctx, coreDenial('route.not_found'), headersOf(ctx, state.compiled.fallback), 'route');
       return;

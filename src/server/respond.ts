@@ -18,8 +18,8 @@ export function sendDenial(ctx: RequestContext, denial: Denial, baseHeaders: rea
   ctx.decision = denial.code;
   ctx.status = denial.status;
   if (res.headersSent || res.destroyed) return;
-  const body = problemBody(denial, ctx.requestId);
-  const headers: string[] = ['content-type', PROBLEM_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', ctx.requestId];
+  const body = denial.bodyPrefix === '' ? undefined : problemBody(denial, ctx.requestId);
+  const headers: string[] = body === undefined ? ['x-request-id', ctx.requestId] : ['content-type', PROBLEM_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', ctx.requestId];
   for (let i = 0; i < baseHeaders.length; i++) headers.push(baseHeaders[i]!);
   for (let i = 0; i < denial.headers.length; i++) headers.push(denial.headers[i]!);
   for (let i = 0; i < ctx.responseHeaders.length; i++) headers.push(ctx.responseHeaders[i]!);

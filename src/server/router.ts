@@ -19,8 +19,12 @@ export type RouteLookup = RouteMatch | { readonly allow: string } | undefined;
 
 /** A compiled routing table. */
 export interface Router {
-  /** Looks a request up; never throws (a malformed path is a miss). */
-  find(method: string, path: string): RouteLookup;
+  /**
+   * Looks a request up; never throws (a malformed path is a miss). `preflightFor` is the
+   * Access-Control-Request-Method of an OPTIONS request: a CORS preflight goes to the route that
+   * serves that method, when that route answers preflights (cors), whatever its own methods.
+   */
+  find(method: string, path: string, preflightFor?: string): RouteLookup;
 }
 
 /**
@@ -48,7 +52,15 @@ export function createRouter(routes: readonly CompiledRoute[], methods: Readonly
   for (const [path, list] of allowed) byPath.on('GET', path, noop, { allow: [...new Set(list)].sort().join(', ') });
 
   return {
-    find(method: string, path: string): RouteLookup {
+    find(method: string, path: string, preflightFor?: string): RouteLookup {
+      if (preflightFor !== undefined) {
+        try {
+          const target = byMethod.find(preflightFor as 'GET', path);
+          if (target && (target.store as CompiledRoute).answersPreflight && !hasEmptyParam(target.params)) return { route: target.store as CompiledRoute, params: target.params };
+        } catch {
+          // An unknown method or malformed path: route the OPTIONS request as any other.
+        }
+      }
       try {
         const hit = byMethod.find(method as 'GET', path);
         if (hit && !hasEmptyParam(hit.params)) return { route: hit.store as CompiledRoute, params: hit.params };
