@@ -146,6 +146,20 @@ test('users/me no longer leaks passwordHash or internalNotes', async () => {
   assert.deepEqual([status, me.id, 'passwordHash' in me, 'internalNotes' in me], [200, 'alice', false, false]);
 });
 
+test('a preflight from the demo app\'s origin is answered at the gateway; another origin is refused', async () => {
+  const preflight = (origin: string) => new Promise<IncomingMessage>((resolve, reject) => {
+    const req = httpsRequest(`${gatewayUrl}/api/v1/tasks`, { method: 'OPTIONS', ca, agent: false, headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const ok = await preflight('https://app.example.com');
+  const bad = await preflight('https://app.example.com.evil.io');
+  assert.deepEqual([ok.statusCode, ok.headers['access-control-allow-origin'], bad.statusCode, bad.headers['access-control-allow-origin']], [204, 'https://app.example.com', 403, undefined]);
+});
+
 test('SIGINT stops the whole demo cleanly', async () => {
   child.kill('SIGINT');
   const [code] = (await once(child, 'exit')) as [number | null];
