@@ -45,6 +45,8 @@ export interface CompiledRoute {
   readonly dropResponseHeaders: ReadonlySet<string>;
   /** Lower-case names never forwarded upstream (hop-by-hop, proxy.stripRequestHeaders, credential headers). */
   readonly dropRequestHeaders: ReadonlySet<string>;
+  /** Lower-case name prefixes never forwarded upstream (`x-internal-`). */
+  readonly dropRequestPrefixes: readonly string[];
   /** A policy of this route (cors) answers CORS preflights for its methods: the router sends them here. */
   readonly answersPreflight: boolean;
 }
@@ -229,6 +231,7 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
   const setHeaders: string[] = [];
   const drop = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripResponseHeaders.map((h) => h.toLowerCase())]);
   const dropRequest = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]);
+  const dropPrefixes: string[] = [];
   const handlers: NamedHandler[] = [];
   const responseHandlers: ResponseHandler[] = [];
   const responseBodyHandlers: ResponseBodyHandler[] = [];
@@ -249,6 +252,7 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     if (compiled.onResponseBody) responseBodyHandlers.push(compiled.onResponseBody);
     if (compiled.forwardCredentialHeaders !== true) for (const h of compiled.credentialHeaders ?? []) dropRequest.add(h.toLowerCase());
     for (const h of compiled.stripRequestHeaders ?? []) dropRequest.add(h.toLowerCase());
+    for (const p of compiled.stripRequestHeaderPrefixes ?? []) if (!dropPrefixes.includes(p.toLowerCase())) dropPrefixes.push(p.toLowerCase());
     if (compiled.onResponse) responseHandlers.push(compiled.onResponse);
     if (compiled.onEnd) endHandlers.push(compiled.onEnd);
     for (const [h, v] of compiled.responseHeaders?.set ?? []) {
@@ -266,7 +270,7 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
   }
   const answersPreflight = parts.some((p) => p.compiled.answersPreflight === true);
-  return { name, template, upstream, handlers, responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest, answersPreflight };
+  return { name, template, upstream, handlers, responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest, dropRequestPrefixes: dropPrefixes, answersPreflight };
 }
 
 function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => void {

@@ -26,6 +26,8 @@ export class RequestContext {
   readonly method: string;
   /** Path without the query string, as sent (not decoded). */
   readonly path: string;
+  /** The path the upstream receives instead of `path` (after its basePath), when a policy rewrote it. */
+  upstreamPath: string | undefined;
   /** Query string without the leading `?` ('' when absent). */
   readonly query: string;
   /** `https` or `http`: the scheme the client used to reach this listener. */
@@ -82,6 +84,7 @@ export class RequestContext {
     const q = url.indexOf('?');
     this.path = q === -1 ? url : url.slice(0, q);
     this.query = q === -1 ? '' : url.slice(q + 1);
+    this.upstreamPath = undefined;
     this.scheme = scheme;
     this.clientIp = clientIp;
     this.requestId = requestId;

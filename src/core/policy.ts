@@ -116,6 +116,8 @@ export interface CompiledPolicy {
   readonly decides?: boolean;
   /** Request headers (lower case) never forwarded from the client: the policy sets them itself. */
   readonly stripRequestHeaders?: readonly string[];
+  /** Lower-case name prefixes (`x-internal-`) of client request headers never forwarded. */
+  readonly stripRequestHeaderPrefixes?: readonly string[];
   /** Forward the credential headers to the upstream (a bearer token the upstream checks too). Default false. */
   readonly forwardCredentialHeaders?: boolean;
   /**

@@ -26,7 +26,7 @@ import type { UpstreamClient } from './upstream.js';
  */
 export function forward(ctx: RequestContext, route: CompiledRoute, upstream: UpstreamClient, dropRequestHeaders: ReadonlySet<string>, callbacks: ForwardCallbacks): void {
   const req = ctx.req;
-  const headers = requestHeaders(ctx, req, upstream, dropRequestHeaders, route.responseBodyHandlers.length > 0);
+  const headers = requestHeaders(ctx, req, upstream, dropRequestHeaders, route.dropRequestPrefixes, route.responseBodyHandlers.length > 0);
   let body: Dispatcher.DispatchOptions['body'] = null;
   if (ctx.rawBody !== undefined) {
     // A policy read (and maybe rewrote) the body: forward exactly what was inspected.
@@ -34,7 +34,8 @@ export function forward(ctx: RequestContext, route: CompiledRoute, upstream: Ups
   } else if (hasBody(req)) {
     body = req.headers['content-length'] === undefined && Number.isFinite(ctx.maxBodyBytes) ? limitStream(req, ctx.maxBodyBytes) : req;
   }
-  const path = ctx.query === '' ? upstream.basePath + ctx.path : `${upstream.basePath}${ctx.path}?${ctx.query}`;
+  const target = ctx.upstreamPath ?? ctx.path;
+  const path = ctx.query === '' ? upstream.basePath + target : `${upstream.basePath}${target}?${ctx.query}`;
   // The listener takes over `Expect: 100-continue` so that policies decide first; now that the
   // request is accepted, tell the client to send its body.
   if (body !== null && req.headers.expect?.toLowerCase() === '100-continue') ctx.res.writeContinue();
@@ -48,7 +49,7 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-function requestHeaders(ctx: RequestContext, req: IncomingMessage, upstream: UpstreamClient, drop: ReadonlySet<string>, inspectsResponse: boolean): string[] {
+function requestHeaders(ctx: RequestContext, req: IncomingMessage, upstream: UpstreamClient, drop: ReadonlySet<string>, dropPrefixes: readonly string[], inspectsResponse: boolean): string[] {
   const raw = req.rawHeaders;
   const out: string[] = [];
   // Tokens listed in Connection are hop-by-hop too (RFC 9110 §7.6.1).
@@ -63,6 +64,7 @@ function requestHeaders(ctx: RequestContext, req: IncomingMessage, upstream: Ups
       continue;
     }
     if (connectionTokens?.includes(lower)) continue;
+    if (dropPrefixes.length > 0 && hasPrefix(lower, dropPrefixes)) continue;
     // A route that inspects response bodies must be able to read them: no compression upstream.
     if (lower === 'accept-encoding' && inspectsResponse) continue;
     out.push(name, raw[i + 1]!);
@@ -91,3 +93,8 @@ function stripMapped(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+
+function hasPrefix(name: string, prefixes: readonly string[]): boolean {
+  for (let i = 0; i < prefixes.length; i++) if (name.startsWith(prefixes[i]!)) return true;
+  return false;
+}

@@ -30,7 +30,7 @@ import type { RequestContext } from '../../core/context.js';
 import { definePolicy, type CompiledPolicy, type CompileEnv, type HandlerResult, type PolicyAuditEvent, type ResponseBodyHandler } from '../../core/policy.js';
 import type { Principal } from '../../core/principal.js';
 import type { Violation } from '../../core/problem.js';
-import { buildPathTree, jsonPointer, MAX_ARRAY_NESTING, walkPaths, type PathTree } from './paths.js';
+import { buildPathTree, jsonPointer, MAX_ARRAY_NESTING, walkPaths, type PathTree } from '../../core/json-paths.js';
 import { PropertyLevelSchema, type PropertyLevelConfig, type ReadRules, type ReadVariant, type WriteRules } from './schema.js';
 
 export {
@@ -38,7 +38,7 @@ export {
   type PropertyLevelConfig, type WriteRules, type ReadRules, type ReadVariant,
 } from './schema.js';
 export { withSchemaAnnotations, type SchemaAnnotations } from './annotations.js';
-export { buildPathTree, parsePropertyPath, walkPaths, jsonPointer, MAX_ARRAY_NESTING, type PathTree, type PathNode, type PathVisitor } from './paths.js';
+export { buildPathTree, parsePropertyPath, walkPaths, jsonPointer, MAX_ARRAY_NESTING, type PathTree, type PathNode, type PathVisitor } from '../../core/json-paths.js';
 
 /** Most violations listed in one refusal (the detail still names every rule that matched). */
 export const MAX_LISTED_VIOLATIONS = 20;

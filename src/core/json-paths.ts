@@ -1,5 +1,6 @@
 /**
- * Property paths (`passwordHash`, `owner.passwordHash`, `items[].secret`) parsed once, at compile,
+ * JSON property paths (`passwordHash`, `owner.passwordHash`, `items[].secret`), shared by the
+ * property-level and transform policies, parsed once, at compile,
  * into a small tree of property names; a request or response is then walked along that tree only,
  * with no string splitting per request.
  *
@@ -29,6 +30,9 @@ export interface PathTree<L> {
 
 /** Deepest nesting of arrays a walk follows. */
 export const MAX_ARRAY_NESTING = 32;
+
+/** JSON Schema pattern of a property path (what {@link parsePropertyPath} accepts). */
+export const PROPERTY_PATH_PATTERN = '^[^.\\[\\]\\s]+(?:\\[\\])*(?:\\.[^.\\[\\]\\s]+(?:\\[\\])*)*$';
 
 const SEGMENT = /^([^.[\]\s]+)((?:\[\])*)$/;
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPathTree, jsonPointer, MAX_ARRAY_NESTING, parsePropertyPath, walkPaths } from './paths.js';
+import { buildPathTree, jsonPointer, MAX_ARRAY_NESTING, parsePropertyPath, walkPaths } from './json-paths.js';
 
 /** The pointers of every property a tree of `paths` finds in `value`. */
 function found(paths: string[], value: unknown, caseInsensitive = false): string[] {
