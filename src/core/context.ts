@@ -49,7 +49,7 @@ export class RequestContext {
   /** Status finally sent to the client. */
   status: number;
   /** Headers policies add to whatever response this request gets, flat: name, value, … */
-  readonly responseHeaders: string[];
+  responseHeaders: readonly string[];
   /** Headers policies add to the request forwarded upstream (identity headers …), flat: name, value, … */
   upstreamHeaders: string[] | undefined;
   /** Maximum request body bytes the proxy lets through (set with limitBody; Infinity when unset). */
@@ -94,7 +94,8 @@ export class RequestContext {
     this.principal = undefined;
     this.decision = undefined;
     this.status = 0;
-    this.responseHeaders = [];
+    // Shared and empty until a policy adds one (most requests add none): one array less per request.
+    this.responseHeaders = NO_HEADERS;
     // Allocated on first use: most requests add none.
     this.upstreamHeaders = undefined;
     this.maxBodyBytes = Number.POSITIVE_INFINITY;
@@ -142,7 +143,8 @@ export class RequestContext {
    * ```
    */
   addResponseHeader(name: string, value: string): void {
-    this.responseHeaders.push(name, value);
+    if (this.responseHeaders === NO_HEADERS) this.responseHeaders = [name, value];
+    else (this.responseHeaders as string[]).push(name, value);
   }
 
   /**
@@ -158,4 +160,5 @@ export class RequestContext {
   }
 }
 
+const NO_HEADERS: readonly string[] = Object.freeze([]);
 const EMPTY_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze({});

@@ -17,7 +17,7 @@ import { headerRedactionSet } from '../observe/logger.js';
 import { createUpstreamClient, type UpstreamClient } from '../proxy/upstream.js';
 import { createOutboundClient } from '../outbound/client.js';
 import { createClientIpResolver, createForwardedHttpsResolver } from './client-ip.js';
-import { coreDenial, createRequestListener, type HandlerState } from './handler.js';
+import { coreDenial, createRequestListener, forwardCallbacks, type HandlerState } from './handler.js';
 import type { CoreErrorCode } from '../core/errors.js';
 import { createHttpsServer, createPlainServer, createRedirectServer } from './listeners.js';
 import { createRouter } from './router.js';
@@ -145,7 +145,7 @@ function buildState(compiled: CompiledGateway, logger: Logger): HandlerState {
   const config = compiled.config;
   const upstreams = new Map<string, UpstreamClient>();
   for (const [name, upstream] of Object.entries(config.upstreams)) upstreams.set(name, createUpstreamClient(name, upstream));
-  return {
+  const state: HandlerState = {
     compiled,
     router: createRouter(compiled.routes, config.routes.map((r) => r.methods)),
     upstreams,
@@ -155,7 +155,9 @@ function buildState(compiled: CompiledGateway, logger: Logger): HandlerState {
     accessLog: config.log.access ? createAccessLogger(logger, { includeHeaders: config.log.includeHeaders, redact: headerRedactionSet([...config.log.redactHeaders, ...compiled.credentialHeaders]) }) : undefined,
     channels: getChannels(),
     maxRawHeaders: config.server.maxHeadersCount * 2,
+    forwardCallbacks: forwardCallbacks(() => state),
   };
+  return state;
 }
 
 async function closeState(state: HandlerState): Promise<void> {

@@ -11,7 +11,7 @@ import { RequestContext } from '../core/context.js';
 import { CORE_ERRORS, type CoreErrorCode } from '../core/errors.js';
 import { PolicyFailure, runPipeline, type PipelineOutcome } from '../core/pipeline.js';
 import { createDenial, type Denial } from '../core/problem.js';
-import { forward, type ForwardFailure } from '../proxy/forward.js';
+import { forward, type ForwardCallbacks, type ForwardFailure } from '../proxy/forward.js';
 import type { UpstreamClient } from '../proxy/upstream.js';
 import type { AccessLogger } from '../observe/access-log.js';
 import { requestIdFrom } from '../observe/correlation.js';
@@ -31,6 +31,8 @@ export interface HandlerState {
   readonly logger: Logger;
   readonly accessLog: AccessLogger | undefined;
   readonly channels: Channels;
+  /** The proxy's failure callbacks for this state (see forwardCallbacks). */
+  readonly forwardCallbacks: ForwardCallbacks;
   /** 2 × server.maxHeadersCount: the longest rawHeaders list accepted. */
   readonly maxRawHeaders: number;
 }
@@ -167,7 +169,7 @@ function proceed(state: HandlerState, ctx: RequestContext, route: CompiledRoute,
     if (ctx.res.destroyed) return;
     const upstream = state.upstreams.get(route.upstream)!;
     try {
-      forward(ctx, route, upstream, route.dropRequestHeaders, { fail: (c, r, f) => failed(state, c, r, f) });
+      forward(ctx, route, upstream, route.dropRequestHeaders, state.forwardCallbacks);
     } catch (error) {
       internalError(state, ctx, headersOf(ctx, route), 'proxy', error);
     }
@@ -237,4 +239,17 @@ function onResponseClose(this: TrackedResponse): void {
  */
 export function headersOf(ctx: RequestContext, route: CompiledRoute): readonly string[] {
   return ctx.scheme === 'https' ? route.setHeaders : route.setHeadersPlain;
+}
+
+/**
+ * The proxy's failure callbacks for a state. Built per request they cost a closure each; built
+ * here they cost one per configuration (the caller keeps the last one).
+ *
+ * @example
+ * ```ts
+ * const state: HandlerState = { …, forwardCallbacks: forwardCallbacks(() => state) };
+ * ```
+ */
+export function forwardCallbacks(state: () => HandlerState): ForwardCallbacks {
+  return { fail: (c, r, f) => failed(state(), c, r, f) };
 }
