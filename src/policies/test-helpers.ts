@@ -8,6 +8,9 @@ import { RequestContext } from '../core/context.js';
 import { NO_OUTBOUND } from '../core/outbound.js';
 import type { CompileEnv, Policy } from '../core/policy.js';
 import { createDenial } from '../core/problem.js';
+import type { TSchema } from '@sinclair/typebox';
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from '../config/registry.js';
 
 /**
  * The CompileEnv the compiler would give `policy`, with overrides.
@@ -54,4 +57,18 @@ export function fakeContext(req: FakeRequest = {}, scheme: 'https' | 'http' = 'h
   for (const [k, v] of Object.entries(req.headers ?? {})) if (typeof v === 'string') raw.push(k, v);
   const incoming = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers ?? {}, rawHeaders: raw, socket: { remoteAddress: clientIp } };
   return new RequestContext(incoming as unknown as IncomingMessage, {} as ServerResponse, scheme, clientIp, 'test-request-id', 0);
+}
+
+/**
+ * A validator for a policy's schema built exactly as the gateway builds its own (createAjv), so
+ * schema tests see the errors and filled-in defaults a real config load sees.
+ *
+ * @example
+ * ```ts
+ * const validate = schemaValidator(SizeLimitSchema);
+ * validate({}); // true, defaults filled in
+ * ```
+ */
+export function schemaValidator(schema: TSchema): ValidateFunction {
+  return createAjv().compile(schema);
 }

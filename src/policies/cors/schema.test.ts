@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { CorsSchema, MAX_AGE_LIMIT } from './schema.js';
+import { schemaValidator } from '../test-helpers.js';
 
-function validator() {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  addFormats.default(ajv);
-  return ajv.compile(CorsSchema);
-}
-
-const validate = validator();
+const validate = schemaValidator(CorsSchema);
 
 function errorsOf(config: unknown): Array<[string, string]> {
   assert.equal(validate(config), false);

@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, type ConfigPath } from '../../core/config-error.js';
 import { compileEnvFor, fakeContext } from '../test-helpers.js';
 import policy from './index.js';
 import { IntrospectionSchema } from './schema.js';
 import { introspectionConfig } from './test-helpers.js';
+import { schemaValidator } from '../test-helpers.js';
 
-function validator() {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  addFormats.default(ajv);
-  return ajv.compile(IntrospectionSchema);
-}
-
-const validate = validator();
+const validate = schemaValidator(IntrospectionSchema);
 const MINIMAL = { endpoint: 'https://idp.test/introspect', clientId: 'gateway', clientSecretEnv: 'INTROSPECTION_SECRET' };
 
 function errorsOf(config: unknown): Array<[string, string]> {

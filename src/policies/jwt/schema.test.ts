@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, type ConfigPath } from '../../core/config-error.js';
 import { compileEnvFor } from '../test-helpers.js';
 import policy from './index.js';
 import { JwtSchema } from './schema.js';
 import { AUDIENCE, ISSUER, jwtConfig } from './test-helpers.js';
+import { schemaValidator } from '../test-helpers.js';
 
-function validator() {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
-  addFormats.default(ajv);
-  return ajv.compile(JwtSchema);
-}
-
-const validate = validator();
+const validate = schemaValidator(JwtSchema);
 const MINIMAL = { issuer: ISSUER, audience: AUDIENCE, jwksUri: 'https://idp.test/jwks.json' };
 const SECRET = 'x'.repeat(32);
 

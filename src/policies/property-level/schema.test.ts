@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
 import { PropertyLevelSchema, ReadRulesSchema, ReadVariantSchema, WriteRulesSchema } from './schema.js';
+import { schemaValidator } from '../test-helpers.js';
 
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(PropertyLevelSchema);
+const validate = schemaValidator(PropertyLevelSchema);
 
 function errorsOf(config: unknown): Array<[string, string]> {
   assert.equal(validate(config), false);

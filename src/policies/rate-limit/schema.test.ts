@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
 import { ConcurrencySchema, HeadersSchema, LimitSchema, PlanSchema, RateLimitSchema, StoreSchema } from './schema.js';
+import { schemaValidator } from '../test-helpers.js';
 
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(RateLimitSchema);
+const validate = schemaValidator(RateLimitSchema);
 
 function errorsOf(config: unknown): Array<[string, string]> {
   assert.equal(validate(config), false);

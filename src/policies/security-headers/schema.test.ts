@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { SecurityHeadersSchema } from './schema.js';
+import { schemaValidator } from '../test-helpers.js';
 
-function validator() {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  addFormats.default(ajv);
-  return ajv.compile(SecurityHeadersSchema);
-}
-
-const validate = validator();
+const validate = schemaValidator(SecurityHeadersSchema);
 
 function valid(config: Record<string, unknown>): Record<string, unknown> {
   assert.equal(validate(config), true, JSON.stringify(validate.errors));
