@@ -29,7 +29,7 @@ import { definePolicy, type AuthOutcome, type CompiledPolicy } from '../../core/
 import { createDenial } from '../../core/problem.js';
 import type { RequestContext } from '../../core/context.js';
 import { bearerToken, looksLikeJwt } from './bearer.js';
-import { ResultCache } from './cache.js';
+import { ResultCache } from '../../core/ttl-cache.js';
 import { principalMapper, readIntrospection, type IntrospectionRules, type Verdict } from './response.js';
 import { IntrospectionSchema, type IntrospectionConfig } from './schema.js';
 

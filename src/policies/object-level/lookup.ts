@@ -11,6 +11,7 @@
  *   visible at once); an error is never cached (the next request tries again).
  */
 import { OutboundError, type OutboundClient } from '../../core/outbound.js';
+import { ResultCache } from '../../core/ttl-cache.js';
 
 /** What one lookup concluded. */
 export type LookupResult =
@@ -124,25 +125,23 @@ export interface LookupClientOptions {
  */
 export class LookupClient {
   readonly #options: LookupClientOptions;
-  readonly #cache = new Map<string, { readonly result: LookupResult; readonly expiresAt: number }>();
+  readonly #cache: ResultCache<LookupResult>;
   readonly #inFlight = new Map<string, Promise<LookupResult>>();
 
   constructor(options: LookupClientOptions) {
     this.#options = options;
+    this.#cache = new ResultCache(options.maxEntries);
   }
 
   /** The result for `url`: synchronous from the cache, else a Promise (never rejects). */
   get(url: string): LookupResult | Promise<LookupResult> {
-    const cached = this.#cache.get(url);
-    if (cached !== undefined) {
-      if (cached.expiresAt > this.#options.now()) return cached.result;
-      this.#cache.delete(url);
-    }
+    const cached = this.#cache.get(url, this.#options.now());
+    if (cached !== undefined) return cached;
     const pending = this.#inFlight.get(url);
     if (pending !== undefined) return pending;
     const fetching = this.#fetch(url).then((result) => {
       this.#inFlight.delete(url);
-      if (result.kind === 'found' && this.#options.ttlMs > 0) this.#remember(url, result);
+      if (result.kind === 'found' && this.#options.ttlMs > 0) this.#cache.set(url, result, this.#options.now() + this.#options.ttlMs);
       return result;
     });
     this.#inFlight.set(url, fetching);
@@ -157,14 +156,6 @@ export class LookupClient {
   /** Drops the cache (config replaced). */
   clear(): void {
     this.#cache.clear();
-  }
-
-  #remember(url: string, result: LookupResult): void {
-    if (this.#cache.size >= this.#options.maxEntries) {
-      const oldest = this.#cache.keys().next();
-      if (oldest.done !== true) this.#cache.delete(oldest.value);
-    }
-    this.#cache.set(url, { result, expiresAt: this.#options.now() + this.#options.ttlMs });
   }
 
   async #fetch(url: string): Promise<LookupResult> {

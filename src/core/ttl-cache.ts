@@ -1,5 +1,6 @@
 /**
- * A bounded cache of introspection results with a per-entry expiry. Oldest entries go first when
+ * A bounded cache with a per-entry expiry, for what policies learn from remotes (introspection
+ * answers, object lookups): an attacker controls the keys, so it never grows past maxEntries. Oldest entries go first when
  * it is full (a Map keeps insertion order, so eviction is O(1)); an expired entry is dropped when
  * it is next looked up.
  */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResultCache } from './cache.js';
+import { ResultCache } from './ttl-cache.js';
 
 test('a value is returned until its expiry, then dropped', () => {
   const cache = new ResultCache<string>(10);
