@@ -12,6 +12,8 @@ import type { ErrorSpec } from './errors.js';
 import type { Principal } from './principal.js';
 import type { OutboundClient } from './outbound.js';
 import type { ConfigPath } from './config-error.js';
+import type { ApiOperation } from './operation.js';
+import type { JsonLimits } from './strict-json.js';
 
 /**
  * Phases, in the order a request meets them. Named phases, never numeric priorities.
@@ -95,6 +97,8 @@ export interface CompiledPolicy {
   readonly onResponseBody?: ResponseBodyHandler;
   /** The policy reads the request body: `json` parses it into ctx.body before this policy's onRequest. */
   readonly requestBody?: 'json';
+  /** Tighter bounds for the JSON body parser on this route (the strictest of the route's policies wins). */
+  readonly jsonLimits?: Partial<JsonLimits>;
   /** Runs when the request has ended (log phase), whatever the outcome. Must not throw. */
   readonly onEnd?: (ctx: RequestContext) => void;
   /** Response headers fixed at compile time (precomputed, no per-request work). */
@@ -149,6 +153,8 @@ export interface CompileEnv {
   readonly baseDir: string;
   /** The gateway's one client for its own outbound requests (JWKS, introspection …). */
   readonly outbound: OutboundClient;
+  /** The OpenAPI operation this route was generated from, when it came from the document. */
+  readonly operation?: ApiOperation;
   /** Reports a risky but valid setting (path relative to this policy's config); `check` prints it. */
   warn(path: ConfigPath, message: string): void;
   /**
