@@ -50,7 +50,7 @@ test('the access log names the principal and the audit log the key prefix, never
   const gw = await gatewayWithKey(t);
   await send(`${gw.url}/api/reports`, { ca: gw.ca, headers: { 'x-api-key': key.key } });
   const access = await gw.waitForLog((l) => l.event === 'request');
-  const audit = await gw.waitForLog((l) => l.event === 'audit' && l.outcome === 'success');
+  const audit = await gw.waitForLog((l) => l.event === 'audit' && l.type === 'authentication' && l.outcome === 'success');
   assert.deepEqual([access.principal, audit.method, audit.credential], ['reporting-service', 'api-key', key.prefix]);
   assert.equal(gw.logText().includes(key.key), false);
 });

@@ -20,7 +20,7 @@ let ca = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-demo-rl-'));
   child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/start.ts'], {
-    env: { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_HTTPS_PORT: '0', PORTCULLIS_DEMO_HTTP_PORT: '0', PORTCULLIS_DEMO_IDP_PORT: '0' },
+    env: { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_HTTPS_PORT: '0', PORTCULLIS_DEMO_HTTP_PORT: '0', PORTCULLIS_DEMO_IDP_PORT: '0', PORTCULLIS_DEMO_ADMIN_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

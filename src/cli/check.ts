@@ -99,7 +99,7 @@ export async function runCheck(args: string[], io: CliIo): Promise<number> {
     else io.stderr(formatIssues(file, error.issues));
     return 1;
   }
-  const routes = loaded.config.routes.length;
+  const routes = loaded.routes.length;
   const upstreams = Object.keys(loaded.config.upstreams).length;
   if (json) {
     io.stdout(`${JSON.stringify({ ...jsonReport(file, true, loaded.warnings), routes, upstreams })}\n`);

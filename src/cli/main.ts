@@ -2,7 +2,10 @@
  * `portcullis <command>`: the command-line entry. Each command is its own module exporting
  * `run(args, io)` that returns an exit code; this file only dispatches.
  */
+import { runAudit } from './audit.js';
+import { runAuditLog } from './audit-log.js';
 import { runCheck } from './check.js';
+import { runInventory } from './inventory.js';
 import { runKeys } from './keys.js';
 import { runStart } from './start.js';
 import type { CliIo } from './io.js';
@@ -11,15 +14,21 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   start: runStart,
   check: runCheck,
   keys: runKeys,
+  inventory: runInventory,
+  audit: runAudit,
+  'audit-log': runAuditLog,
 };
 
 const USAGE = `usage: portcullis <command> [options]
 
 commands:
-  start --config FILE   run the gateway
-  check FILE [--json]   validate a configuration file: each mistake with its path, line and reason
-  keys create --id NAME create an API key: prints it once, and its config entry (hash only)
-  keys hash - --id NAME print the config entry of an existing key read from standard input
+  start --config FILE [--watch]  run the gateway (SIGHUP reloads; --watch also on file changes)
+  check FILE [--json]            validate a configuration: each mistake with its path, line and reason
+  audit FILE [--json]            security checklist and OWASP API Top 10 coverage per route (exit 1 on failures)
+  inventory FILE [--json]        every exposed route: authentication, authorization, limits, validation
+  audit-log verify FILE...       verify the hash chain of audit-trail files (edits, deletions, truncation)
+  keys create --id NAME          create an API key: prints it once, and its config entry (hash only)
+  keys hash - --id NAME          print the config entry of an existing key read from standard input
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { ConfigError, type ConfigIssue, type ConfigPath } from '../core/config-error.js';
-import { PHASES, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseBodyHandler, type ResponseHandler } from '../core/policy.js';
+import type { ApiOperation } from '../core/operation.js';
+import type { JsonLimits } from '../core/strict-json.js';
+import { routeLabel, type RouteSpec } from './route-specs.js';
+import { PHASES, type Phase, type ComponentHealth, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseBodyHandler, type ResponseHandler } from '../core/policy.js';
 import { readBodyStep } from '../core/request-body.js';
 import { suggestStricterLimits } from '../policies/rate-limit/index.js';
 import { createDenial } from '../core/problem.js';
@@ -49,6 +52,14 @@ export interface CompiledRoute {
   readonly dropRequestPrefixes: readonly string[];
   /** A policy of this route (cors) answers CORS preflights for its methods: the router sends them here. */
   readonly answersPreflight: boolean;
+  /** Methods it takes, upper case. */
+  readonly methods: readonly string[];
+  /** Served without authentication. */
+  readonly public: boolean;
+  /** The OpenAPI operation it serves, when it came from the document. */
+  readonly operation: ApiOperation | undefined;
+  /** Its policies in the order they run, with their effective config (for `inventory` and `audit`). */
+  readonly policies: ReadonlyArray<{ readonly name: string; readonly phase: Phase; readonly config: unknown }>;
 }
 
 /** The compiled routing table and everything else a server needs. */
@@ -67,6 +78,8 @@ export interface CompiledGateway {
   ready(): Promise<void>;
   /** Releases what policies opened. */
   close(): Promise<void>;
+  /** The health of what the policies depend on (JWKS, stores), one entry per component. */
+  health(): ComponentHealth[];
 }
 
 /**
@@ -80,24 +93,26 @@ export interface CompiledGateway {
  * compiled.routes[0].handlers.map((h) => h.policy) // ['size-limit', …]
  * ```
  */
-export function compileGateway(loaded: LoadedConfig, registry: Registry, logger: Logger, outbound: OutboundClient = NO_OUTBOUND): CompiledGateway {
+export function compileGateway(loaded: LoadedConfig, registry: Registry, logger: Logger, outbound: OutboundClient = NO_OUTBOUND, sinks: CompileSinks = {}): CompiledGateway {
   const { config } = loaded;
   const issues: ConfigIssue[] = [];
   const compiledPolicies: CompiledPolicy[] = [];
   const routes: CompiledRoute[] = [];
 
   // A policy configured once (in the defaults) is compiled once and shared by every route that
-  // inherits it: one JWKS cache, one key table, not one per route.
+  // inherits it: one JWKS cache, one key table, not one per route. A policy that reads the
+  // route's OpenAPI operation (perRoute) is compiled for each route.
   const shared = new Map<unknown, CompiledPolicy>();
   const order = [...registry.policies.keys()];
-  const compileParts = (routeName: string, effective: readonly EffectivePolicy[]) => {
-    const parts: Array<{ policy: Policy; compiled: CompiledPolicy }> = [];
+  const compileParts = (routeName: string, effective: readonly EffectivePolicy[], operation?: ApiOperation) => {
+    const parts: Array<{ policy: Policy; compiled: CompiledPolicy; config: unknown }> = [];
     for (const { name: policyName, value, path, inheritedPath, inheritedKeys } of effective) {
       const at = (relative: ConfigPath): ConfigPath => [...(inheritedPath !== undefined && inheritedKeys?.has(String(relative[0])) ? inheritedPath : path), ...relative];
       const policy = registry.policies.get(policyName)!;
-      const reused = shared.get(value);
+      const shareable = policy.perRoute !== true;
+      const reused = shareable ? shared.get(value) : undefined;
       if (reused !== undefined) {
-        parts.push({ policy, compiled: reused });
+        parts.push({ policy, compiled: reused, config: value });
         continue;
       }
       try {
@@ -111,15 +126,17 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
           routeName,
           baseDir: loaded.baseDir,
           outbound,
-          warn: (relative, message) => issues.push({ path: at(relative), message, severity: 'warning' }),
+          ...(operation === undefined ? {} : { operation }),
+          warn: (relative, message) => issues.push({ path: at(relative), message: operation === undefined ? message : `${routeName}: ${message}`, severity: 'warning' }),
           audit: (ctx, event) => policyAudit(ctx, event, policy.name),
         });
         compiledPolicies.push(compiled);
-        if (typeof value === 'object' && value !== null) shared.set(value, compiled);
-        parts.push({ policy, compiled });
+        if (shareable && typeof value === 'object' && value !== null) shared.set(value, compiled);
+        parts.push({ policy, compiled, config: value });
       } catch (error) {
-        if (error instanceof ConfigError) for (const i of error.issues) issues.push({ ...i, path: at(i.path) });
-        else issues.push({ path, message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}`, severity: 'error' });
+        const prefix = operation === undefined ? '' : `${routeName}: `;
+        if (error instanceof ConfigError) for (const i of error.issues) issues.push({ ...i, path: at(i.path), message: prefix + i.message });
+        else issues.push({ path, message: `${prefix}cannot be compiled: ${error instanceof Error ? error.message : String(error)}`, severity: 'error' });
       }
     }
     // By phase, then within a phase by the registry's order (the builtin list says it: rbac, a
@@ -129,30 +146,37 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
   };
 
   const channels = getChannels();
-  const audit = auditSink(logger, channels);
-  const policyAudit = policyAuditSink(logger, channels);
-  config.routes.forEach((route, index) => {
-    const name = route.name ?? `${route.methods.join(',')} ${route.path}`;
-    const parts = compileParts(name, effectivePolicies(config, index, registry));
+  const record = auditRecorder(logger, config.audit.log, sinks.audit);
+  const audit = auditSink(record, channels);
+  const policyAudit = policyAuditSink(record, channels);
+  for (const spec of loaded.routes) {
+    const label = routeLabel(spec);
+    const parts = compileParts(spec.operation === undefined ? spec.name : label, effectivePolicies(spec, registry), spec.operation);
     const methods = parts.filter((p) => p.compiled.authenticate !== undefined);
-    if (methods.length === 0 && !route.public) {
-      issues.push({ path: ['routes', index], message: 'has no authentication method (api-key, jwt, introspection); add one here or under defaults.policies, or set public: true to serve it to anyone', severity: 'error' });
+    const at = (rest: ConfigPath): ConfigPath => (spec.operation === undefined ? [...spec.at, ...rest] : spec.at);
+    const about = spec.operation === undefined ? '' : `${label} `;
+    if (methods.length === 0 && !spec.public) {
+      issues.push({ path: spec.at, message: `${about}has no authentication method (api-key, jwt, introspection); add one here or under defaults.policies, or set public: true to serve it to anyone`, severity: 'error' });
     }
+    const own = spec.layers.slice(1).flatMap((l) => Object.keys(l.policies));
     const authorizes = parts.some((p) => p.policy.phase === 'authorize' && p.compiled.decides !== false && (p.compiled.onRequest !== undefined || p.compiled.onResponseBody !== undefined))
-      || Object.keys(route.policies).some((n) => registry.policies.get(n)?.phase === 'authorize');
-    if (methods.length > 0 && !authorizes && !route.public) {
-      issues.push({ path: ['routes', index, 'policies'], message: 'any authenticated caller may use this route: add rbac or abac, or rbac: { require: [] } to say that is intended', severity: 'warning' });
+      || own.some((n) => registry.policies.get(n)?.phase === 'authorize');
+    if (methods.length > 0 && !authorizes && !spec.public) {
+      issues.push({ path: at(['policies']), message: `${about}any authenticated caller may use this route: add rbac or abac, or rbac: { require: [] } to say that is intended`, severity: 'warning' });
     }
-    const hint = suggestStricterLimits(route);
-    if (hint !== undefined) issues.push({ path: ['routes', index, 'policies'], message: hint, severity: 'warning' });
-    routes.push(assembleRoute(name, route.path, route.upstream, parts, config, route.public, audit));
-  });
+    const ownPolicies: Record<string, unknown> = {};
+    for (const layer of spec.layers.slice(1)) Object.assign(ownPolicies, layer.policies);
+    const hint = suggestStricterLimits({ path: spec.path, policies: ownPolicies });
+    if (hint !== undefined) issues.push({ path: at(['policies']), message: about + hint, severity: 'warning' });
+    routes.push(assembleRoute(spec, parts, config, audit, sinks.wrapStep));
+  }
   // Answers that match no route still carry the defaults' response headers (security headers);
   // only response-phase policies matter there, and they are shared with the routes.
   const defaultsOnly = Object.entries(config.defaults.policies)
     .filter(([name, v]) => v !== false && registry.policies.get(name)?.phase === 'response')
     .map(([name, value]) => ({ name, value, path: ['defaults', 'policies', name] }));
-  const fallback = assembleRoute('unmatched', '', '', compileParts('unmatched', defaultsOnly), config, true, audit);
+  const fallbackSpec: RouteSpec = { name: 'unmatched', path: '', methods: [], upstream: '', public: true, layers: [], at: [] };
+  const fallback = assembleRoute(fallbackSpec, compileParts('unmatched', defaultsOnly), config, audit);
 
   // A mistake in the defaults is found once per route that inherits it: report it once.
   const seen = new Set<string>();
@@ -189,6 +213,11 @@ export function compileGateway(loaded: LoadedConfig, registry: Registry, logger:
     async close() {
       await Promise.allSettled(compiledPolicies.map(async (p) => p.close?.()));
     },
+    health() {
+      const seen = new Map<string, boolean>();
+      for (const p of compiledPolicies) for (const h of p.health?.() ?? []) seen.set(h.component, (seen.get(h.component) ?? true) && h.up);
+      return [...seen].map(([component, up]) => ({ component, up }));
+    },
   };
 }
 
@@ -203,23 +232,24 @@ interface EffectivePolicy {
   readonly inheritedKeys?: ReadonlySet<string>;
 }
 
-function effectivePolicies(config: GatewayConfig, routeIndex: number, registry: Registry): EffectivePolicy[] {
-  const route = config.routes[routeIndex]!;
+function effectivePolicies(spec: RouteSpec, registry: Registry): EffectivePolicy[] {
   const out = new Map<string, EffectivePolicy>();
-  for (const [name, value] of Object.entries(config.defaults.policies)) out.set(name, { name, value, path: ['defaults', 'policies', name] });
-  for (const [name, value] of Object.entries(route.policies)) {
-    const path: ConfigPath = ['routes', routeIndex, 'policies', name];
-    const inherited = out.get(name)?.value;
-    // A policy that declares mergeWithDefaults (rbac: the role table in the defaults, `require`
-    // per route) gets the route's object shallow-merged over the defaults' object; keys that came
-    // from the defaults keep the defaults' path in error messages.
-    if (registry.policies.get(name)?.mergeWithDefaults === true && isPlainObject(value) && isPlainObject(inherited)) {
-      const own = new Set(Object.keys(value));
-      out.set(name, { name, value: { ...inherited, ...value }, path, inheritedPath: ['defaults', 'policies', name], inheritedKeys: new Set(Object.keys(inherited).filter((k) => !own.has(k))) });
-    } else {
-      out.set(name, { name, value, path });
+  spec.layers.forEach((layer, depth) => {
+    for (const [name, value] of Object.entries(layer.policies)) {
+      const path: ConfigPath = [...layer.path, name];
+      const before = out.get(name);
+      // A policy that declares mergeWithDefaults (rbac: the role table in the defaults, `require`
+      // per route) gets a scope's object shallow-merged over the one before it; keys that came
+      // from the outer scope keep that scope's path in error messages.
+      if (depth > 0 && registry.policies.get(name)?.mergeWithDefaults === true && isPlainObject(value) && before !== undefined && isPlainObject(before.value)) {
+        const own = new Set(Object.keys(value));
+        const inherited = before.value;
+        out.set(name, { name, value: { ...inherited, ...value }, path, inheritedPath: before.inheritedPath ?? before.path, inheritedKeys: new Set(Object.keys(inherited).filter((k) => !own.has(k))) });
+      } else {
+        out.set(name, { name, value, path });
+      }
     }
-  }
+  });
   return [...out.values()].filter((p) => p.value !== false);
 }
 
@@ -227,8 +257,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function assembleRoute(name: string, template: string, upstream: string, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy }>, config: GatewayConfig, isPublic: boolean, audit: (e: AuthAuditEvent) => void): CompiledRoute {
-  const setHeaders: string[] = [];
+function assembleRoute(spec: RouteSpec, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy; config: unknown }>, config: GatewayConfig, audit: (e: AuthAuditEvent) => void, wrapStep?: (h: NamedHandler) => NamedHandler): CompiledRoute {
+  const { name, path: template, upstream, public: isPublic } = spec;
+  const setHeaders: string[] = spec.operation?.deprecated === true ? deprecationHeaders(spec.operation) : [];
+  let jsonLimits: Partial<JsonLimits> | undefined;
   const drop = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripResponseHeaders.map((h) => h.toLowerCase())]);
   const dropRequest = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]);
   const dropPrefixes: string[] = [];
@@ -248,6 +280,7 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
       authAt = handlers.length;
     }
     if (compiled.requestBody !== undefined && bodyAt === -1) bodyAt = handlers.length;
+    if (compiled.jsonLimits !== undefined) jsonLimits = strictest(jsonLimits, compiled.jsonLimits);
     if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
     if (compiled.onResponseBody) responseBodyHandlers.push(compiled.onResponseBody);
     if (compiled.forwardCredentialHeaders !== true) for (const h of compiled.credentialHeaders ?? []) dropRequest.add(h.toLowerCase());
@@ -263,27 +296,66 @@ function assembleRoute(name: string, template: string, upstream: string, parts: 
     for (const h of compiled.responseHeaders?.remove ?? []) drop.add(h.toLowerCase());
   }
   // The body is read just before the first policy that needs it: cheaper refusals come first.
-  if (bodyAt !== -1) handlers.splice(bodyAt, 0, readBodyStep());
+  if (bodyAt !== -1) handlers.splice(bodyAt, 0, readBodyStep(jsonLimits));
   if (methods.length > 0 || !isPublic) handlers.splice(authAt === -1 ? handlers.length : Math.min(authAt, bodyAt === -1 ? authAt : bodyAt), 0, authenticateStep(methods, isPublic, audit));
   const setHeadersPlain: string[] = [];
   for (let i = 0; i < setHeaders.length; i += 2) {
     if (setHeaders[i] !== 'strict-transport-security') setHeadersPlain.push(setHeaders[i]!, setHeaders[i + 1]!);
   }
   const answersPreflight = parts.some((p) => p.compiled.answersPreflight === true);
-  return { name, template, upstream, handlers, responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest, dropRequestPrefixes: dropPrefixes, answersPreflight };
+  const policies = parts.map((p) => ({ name: p.policy.name, phase: p.policy.phase, config: p.config }));
+  return { name, template, upstream, methods: spec.methods, public: isPublic, operation: spec.operation, policies, handlers: wrapStep === undefined ? handlers : handlers.map(wrapStep), responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest, dropRequestPrefixes: dropPrefixes, answersPreflight };
 }
 
-function auditSink(logger: Logger, channels: Channels): (e: AuthAuditEvent) => void {
+function strictest(a: Partial<JsonLimits> | undefined, b: Partial<JsonLimits>): Partial<JsonLimits> {
+  if (a === undefined) return b;
+  const out: Record<string, number> = { ...a };
+  for (const [k, v] of Object.entries(b)) if (typeof v === 'number') out[k] = Math.min(out[k] ?? v, v);
+  return out;
+}
+
+/**
+ * RFC 9745 Deprecation (a structured-field date, `@<seconds>`) and RFC 8594 Sunset (an HTTP
+ * date) for an operation the document marks deprecated. Without x-deprecated-at the date is the
+ * epoch: "deprecated, since an unknown date" (`check` warns).
+ */
+function deprecationHeaders(operation: ApiOperation): string[] {
+  const since = operation.deprecatedAt === undefined ? 0 : Date.parse(operation.deprecatedAt);
+  const out = ['deprecation', `@${Math.floor((Number.isFinite(since) ? since : 0) / 1000)}`];
+  if (operation.sunset !== undefined) {
+    const sunset = Date.parse(operation.sunset);
+    if (Number.isFinite(sunset)) out.push('sunset', new Date(sunset).toUTCString());
+  }
+  return out;
+}
+
+/** Where the compiled policies' security decisions go besides the log. */
+export interface CompileSinks {
+  /** The audit trail: one call per decision, with a record free of secrets. */
+  readonly audit?: (record: Readonly<Record<string, unknown>>) => void;
+  /** Wraps each request step (tracing records a span per policy); absent: no wrapping, no cost. */
+  readonly wrapStep?: (handler: NamedHandler) => NamedHandler;
+}
+
+function auditRecorder(logger: Logger, log: boolean, trail: CompileSinks['audit']): (record: Record<string, unknown>) => void {
+  if (trail === undefined) return log ? (record) => logger.info({ event: 'audit', ...record }) : () => undefined;
+  return (record) => {
+    if (log) logger.info({ event: 'audit', ...record });
+    trail(record);
+  };
+}
+
+function auditSink(record: (r: Record<string, unknown>) => void, channels: Channels): (e: AuthAuditEvent) => void {
   return ({ ctx, outcome, method, reason }) => {
     // The exact reason is for operators; the client got only the generic code.
-    logger.info({ event: 'audit', type: 'authentication', outcome, method, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, route: ctx.route, principal: ctx.principal?.id, credential: ctx.principal?.credentialId });
+    record({ type: 'authentication', outcome, method, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, route: ctx.route, principal: ctx.principal?.id, credential: ctx.principal?.credentialId });
     if (channels.audit.hasSubscribers) channels.audit.publish({ ctx, type: 'authentication', outcome, method, reason });
   };
 }
 
-function policyAuditSink(logger: Logger, channels: Channels): (ctx: RequestContext, e: PolicyAuditEvent, policy: string) => void {
+function policyAuditSink(record: (r: Record<string, unknown>) => void, channels: Channels): (ctx: RequestContext, e: PolicyAuditEvent, policy: string) => void {
   return (ctx, { type, outcome, rule, reason }, policy) => {
-    logger.info({ event: 'audit', type, outcome, policy, rule, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, method: ctx.method, route: ctx.route, path: ctx.path, principal: ctx.principal?.id });
+    record({ type, outcome, policy, rule, reason, requestId: ctx.requestId, clientIp: ctx.clientIp, method: ctx.method, route: ctx.route, path: ctx.path, principal: ctx.principal?.id });
     if (channels.audit.hasSubscribers) channels.audit.publish({ ctx, type, outcome, method: policy, reason, rule });
   };
 }

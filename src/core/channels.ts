@@ -54,6 +54,23 @@ export interface InternalErrorMessage {
 }
 
 /**
+ * Published when a request or response does not match its OpenAPI operation, whether it was
+ * refused (enforce) or let through (monitor): metrics count what would have been refused.
+ */
+export interface ValidationMessage {
+  /** The request. */
+  readonly ctx: RequestContext;
+  /** The policy that validated (`openapi`). */
+  readonly policy: string;
+  /** Which direction failed. */
+  readonly kind: 'request' | 'response';
+  /** True when it was refused; false in monitor mode. */
+  readonly refused: boolean;
+  /** How many violations were found (all of them, not only those listed). */
+  readonly violations: number;
+}
+
+/**
  * The channel names, `portcullis:` prefixed.
  *
  * @example
@@ -67,6 +84,7 @@ export const CHANNELS = {
   requestEnd: 'portcullis:request-end',
   internalError: 'portcullis:internal-error',
   audit: 'portcullis:audit',
+  validation: 'portcullis:validation',
 } as const;
 
 /** The channel objects, created per gateway (named channels are shared process-wide by Node). */
@@ -75,6 +93,7 @@ export interface Channels {
   readonly requestEnd: diagnostics.Channel;
   readonly internalError: diagnostics.Channel;
   readonly audit: diagnostics.Channel;
+  readonly validation: diagnostics.Channel;
 }
 
 /**
@@ -93,5 +112,6 @@ export function getChannels(): Channels {
     requestEnd: diagnostics.channel(CHANNELS.requestEnd),
     internalError: diagnostics.channel(CHANNELS.internalError),
     audit: diagnostics.channel(CHANNELS.audit),
+    validation: diagnostics.channel(CHANNELS.validation),
   };
 }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from './principal.js';
 import type { Denial } from './problem.js';
+import type { RequestTrace } from './trace.js';
 
 /**
  * One request in flight.
@@ -75,6 +76,12 @@ export class RequestContext {
   permissionsOf: ((principal: Principal, permission: string) => boolean) | undefined;
   /** Set by the proxy while an upstream exchange is open: called when the client goes away first. */
   cancelUpstream: (() => void) | undefined;
+  /** When the request was sent upstream (performance.now() ms), or -1 when it was not. */
+  upstreamStartedAt: number;
+  /** Milliseconds until the upstream's response head arrived, or -1 (not forwarded, or no answer). */
+  upstreamMs: number;
+  /** Trace context, when tracing is on. */
+  trace: RequestTrace | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, scheme: 'https' | 'http', clientIp: string, requestId: string, startedAt: number) {
     this.req = req;
@@ -101,6 +108,9 @@ export class RequestContext {
     this.maxBodyBytes = Number.POSITIVE_INFINITY;
     this.bodyTooLarge = undefined;
     this.cancelUpstream = undefined;
+    this.upstreamStartedAt = -1;
+    this.upstreamMs = -1;
+    this.trace = undefined;
     this.body = undefined;
     this.rawBody = undefined;
     this.resource = undefined;

@@ -29,6 +29,11 @@ export interface OperationParameter {
   readonly schema: Readonly<Record<string, unknown>> | undefined;
   /** Whether the document marks it deprecated. */
   readonly deprecated: boolean;
+  /**
+   * Set when the parameter is described with `content` instead of `schema` (a JSON-encoded query
+   * value, say): its one media type; `schema` then applies to the value decoded from it.
+   */
+  readonly mediaType?: string;
 }
 
 /** A media type entry of a request body or response (`application/json` → schema). */

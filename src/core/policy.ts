@@ -139,6 +139,19 @@ export interface CompiledPolicy {
   readonly ready?: () => Promise<void>;
   /** Releases resources (timers, connections) when the config is replaced or the gateway stops. */
   readonly close?: () => void | Promise<void>;
+  /**
+   * The health of what this policy depends on (a JWKS, a store), for /readyz and metrics.
+   * Synchronous and cheap: it reports state the policy already keeps.
+   */
+  readonly health?: () => ReadonlyArray<ComponentHealth>;
+}
+
+/** One dependency's health. */
+export interface ComponentHealth {
+  /** What it is (`jwks https://idp.example.com/jwks`, `rate-limit store redis`); never a secret. */
+  readonly component: string;
+  /** Whether it works now. */
+  readonly up: boolean;
 }
 
 /** What compile() may use besides its config. */
@@ -193,6 +206,11 @@ export interface PolicyDefinition<S extends TObject> {
    * (rbac: the role table once in the defaults, `require` per route).
    */
   readonly mergeWithDefaults?: boolean;
+  /**
+   * Compiled for every route even when configured once in the defaults, because compile() reads
+   * the route (its OpenAPI operation); otherwise one compiled instance is shared.
+   */
+  readonly perRoute?: boolean;
   /** Parses config once; throws ConfigError (path relative to this policy's config) on bad input. */
   compile(config: Static<S>, env: CompileEnv): CompiledPolicy;
 }

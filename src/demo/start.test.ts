@@ -21,7 +21,7 @@ let token: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-demo-'));
   child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/start.ts'], {
-    env: { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_HTTPS_PORT: '0', PORTCULLIS_DEMO_HTTP_PORT: '0', PORTCULLIS_DEMO_IDP_PORT: '0' },
+    env: { ...process.env, PORTCULLIS_DEMO_DIR: dir, PORTCULLIS_DEMO_HTTPS_PORT: '0', PORTCULLIS_DEMO_HTTP_PORT: '0', PORTCULLIS_DEMO_IDP_PORT: '0', PORTCULLIS_DEMO_ADMIN_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -133,6 +133,23 @@ test('alice reading bob\'s task gets 404 and nothing of it', async () => {
 test('a PATCH that sets ownerId is refused (mass assignment)', async () => {
   const { status, body } = await call('PATCH', '/api/v1/tasks/task-1', '{"ownerId":"bob"}');
   assert.deepEqual([status, (JSON.parse(body) as { code: string }).code], [400, 'property-level.read_only_property']);
+});
+
+test('a task within the document\'s schema is created', async () => {
+  const { status, body } = await call('POST', '/api/v1/tasks', '{"title":"Write the report","priority":"high","dueDate":"2026-12-31"}');
+  assert.deepEqual([status, (JSON.parse(body) as { ownerId: string }).ownerId], [201, 'alice']);
+});
+
+test('a task outside the schema is refused with every violation (400)', async () => {
+  const { status, body } = await call('POST', '/api/v1/tasks', `{"title":"${'x'.repeat(201)}","priority":"urgent","dueDate":"tomorrow","colour":"red"}`);
+  const problem = JSON.parse(body) as { code: string; errors: Array<{ pointer: string }> };
+  assert.deepEqual([status, problem.code, problem.errors.map((e) => e.pointer).sort()], [400, 'openapi.invalid_request', ['/colour', '/dueDate', '/priority', '/title']]);
+});
+
+test('an export that breaks the document\'s schema is 502, never passed on', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) statuses.push((await call('GET', '/api/v1/tasks/task-1/export')).status);
+  assert.deepEqual(statuses.sort(), [200, 200, 502]);
 });
 
 test('an editor deleting a task gets 403 (function-level)', async () => {

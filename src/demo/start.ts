@@ -10,10 +10,11 @@
  * PORTCULLIS_DEMO_HTTP_PORT (8080), PORTCULLIS_DEMO_IDP_PORT (9000); port 0 picks free ports
  * (the tests do that).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
+import { DEMO_CONFIG_TEMPLATE, renderDemoConfig } from './config.js';
 import { createRegistry } from '../config/registry.js';
 import { ConfigError } from '../core/config-error.js';
 import { formatIssues } from '../cli/check.js';
@@ -25,7 +26,6 @@ import { startTasksApi } from './tasks-api.js';
 import { IDP_KEYS_FILE, IDP_SECRETS_FILE, startIdentityProvider } from './idp.js';
 import { generateApiKey, hashApiKey, keyPrefix } from '../policies/api-key/key-format.js';
 
-const TEMPLATE = fileURLToPath(new URL('./portcullis.demo.yaml', import.meta.url));
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -49,6 +49,16 @@ async function ensureApiKey(file: string): Promise<{ prefix: string; hash: strin
   return { prefix: created.prefix, hash: created.hash };
 }
 
+/** The admin token: kept in `file` (0600); only its SHA-256 goes into the config. */
+async function ensureAdminToken(file: string): Promise<string> {
+  let token = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  if (token.length < 32) {
+    token = randomBytes(32).toString('base64url');
+    await writeFile(file, `${token}\n`, { mode: 0o600 });
+  }
+  return createHash('sha256').update(token).digest('hex');
+}
+
 async function main(): Promise<void> {
   const dir = resolve(process.env.PORTCULLIS_DEMO_DIR ?? '.demo');
   const httpsPort = portFromEnv('PORTCULLIS_DEMO_HTTPS_PORT', 8443);
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const certs = await ensureDevCertificates(dir);
   const apiKey = await ensureApiKey(join(dir, 'api-key'));
+  const adminTokenHash = await ensureAdminToken(join(dir, 'admin-token'));
+  const adminPort = portFromEnv('PORTCULLIS_DEMO_ADMIN_PORT', 9901);
   const idp = await startIdentityProvider({
     host: '127.0.0.1',
     port: idpPort,
@@ -67,18 +79,11 @@ async function main(): Promise<void> {
   const api = await startTasksApi({ host: '127.0.0.1', port: 0 });
   const stopBackends = () => Promise.all([api.close(), idp.close()]);
 
-  const template = await readFile(TEMPLATE, 'utf8');
   const configFile = resolve(dir, 'portcullis.yaml');
-  await writeFile(configFile, template
-    .replaceAll('{{HTTPS_PORT}}', String(httpsPort))
-    .replaceAll('{{HTTP_PORT}}', String(httpPort))
-    .replaceAll('{{TASKS_API_URL}}', api.url)
-    .replaceAll('{{IDP_URL}}', new URL(idp.jwksUri).origin)
-    .replaceAll('{{IDP_ISSUER}}', idp.issuer)
-    .replaceAll('{{IDP_JWKS_URI}}', idp.jwksUri)
-    .replaceAll('{{API_KEY_PREFIX}}', apiKey.prefix)
-    .replaceAll('{{API_KEY_HASH}}', apiKey.hash)
-    .replace('$schema: ../docs/portcullis.schema.json', `$schema: ${resolve(fileURLToPath(new URL('../../docs/portcullis.schema.json', import.meta.url)))}`));
+  await writeFile(configFile, renderDemoConfig(await readFile(DEMO_CONFIG_TEMPLATE, 'utf8'), {
+    httpsPort, httpPort, adminPort, tasksApiUrl: api.url, idpIssuer: idp.issuer, idpJwksUri: idp.jwksUri,
+    apiKeyPrefix: apiKey.prefix, apiKeyHash: apiKey.hash, adminTokenSha256: adminTokenHash,
+  }));
 
   const registry = createRegistry(builtinPolicies);
   let gateway;
@@ -109,6 +114,9 @@ Portcullis demo ready: gateway ${gw} (redirect ${redirect}), identity provider $
   curl --cacert ${certs.caPath} ${gw}/api/v1/debug -i                      # 404: not in the inventory
   curl --cacert ${certs.caPath} ${gw}/api/v1/tasks/..%2f..%2fdebug -i      # 400: path tricks refused
   curl ${redirect}/api/v1/tasks -i                                          # 308 to https
+  curl http://127.0.0.1:${gateway.admin!.port}/metrics                       # Prometheus metrics
+  curl http://127.0.0.1:${gateway.admin!.port}/alerts -H "authorization: Bearer $(cat ${join(dir, 'admin-token')})"
+  npx portcullis audit ${configFile}                                        # security checklist, OWASP API Top 10
   head -c 100000 /dev/zero | curl --cacert ${certs.caPath} ${gw}/api/v1/tasks -H 'content-type: application/json' --data-binary @- -i   # 413
 
 Press Ctrl-C to stop.

@@ -16,9 +16,11 @@ import abac from './abac/index.js';
 import objectLevel from './object-level/index.js';
 import propertyLevel from './property-level/index.js';
 import transform from './transform/index.js';
+import openapi from './openapi/index.js';
+import ssrf from './ssrf/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { ipFilter, sizeLimit, cors, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform };
+export { ipFilter, sizeLimit, cors, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform, openapi, ssrf };
 export { IpFilterSchema, type IpFilterConfig } from './ip-filter/index.js';
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { CorsSchema, type CorsConfig } from './cors/index.js';
@@ -32,6 +34,8 @@ export { AbacSchema, type AbacConfig } from './abac/index.js';
 export { ObjectLevelSchema, type ObjectLevelConfig } from './object-level/index.js';
 export { PropertyLevelSchema, type PropertyLevelConfig } from './property-level/index.js';
 export { TransformSchema, type TransformConfig } from './transform/index.js';
+export { OpenApiSchema, type OpenApiConfig } from './openapi/index.js';
+export { SsrfSchema, type SsrfConfig } from './ssrf/index.js';
 
 /**
  * Every built-in policy.
@@ -42,4 +46,4 @@ export { TransformSchema, type TransformConfig } from './transform/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [ipFilter, cors, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, transform];
+export const builtinPolicies: readonly Policy[] = [ipFilter, cors, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, openapi, ssrf, transform];

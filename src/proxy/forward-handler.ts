@@ -57,6 +57,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.ctx.upstreamMs = performance.now() - this.ctx.upstreamStartedAt;
     if (this.res.destroyed) {
       controller.abort(new Error('client went away'));
       return;

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../config/compile.js';
 import type { RequestContext } from '../core/context.js';
+import { traceparentFor } from '../core/trace.js';
 import { limitStream } from './body-limit.js';
 import { BufferingHandler } from './buffered-response.js';
 import { ForwardHandler, type ForwardCallbacks } from './forward-handler.js';
@@ -40,6 +41,7 @@ export function forward(ctx: RequestContext, route: CompiledRoute, upstream: Ups
   // request is accepted, tell the client to send its body.
   if (body !== null && req.headers.expect?.toLowerCase() === '100-continue') ctx.res.writeContinue();
   const handler = route.responseBodyHandlers.length > 0 ? new BufferingHandler(ctx, route, callbacks, upstream.maxResponseBytes) : new ForwardHandler(ctx, route, callbacks);
+  ctx.upstreamStartedAt = performance.now();
   upstream.pool.dispatch({ origin: undefined, path, method: ctx.method, headers, body, idempotent: false, blocking: false, upgrade: null, reset: false }, handler);
 }
 
@@ -64,6 +66,8 @@ function requestHeaders(ctx: RequestContext, req: IncomingMessage, upstream: Ups
       continue;
     }
     if (connectionTokens?.includes(lower)) continue;
+    // With tracing on, the upstream's parent is the gateway's client span, not the caller's.
+    if (ctx.trace !== undefined && lower === 'traceparent') continue;
     if (dropPrefixes.length > 0 && hasPrefix(lower, dropPrefixes)) continue;
     // A route that inspects response bodies must be able to read them: no compression upstream.
     if (lower === 'accept-encoding' && inspectsResponse) continue;
@@ -80,6 +84,7 @@ function requestHeaders(ctx: RequestContext, req: IncomingMessage, upstream: Ups
     'x-request-id', ctx.requestId,
   );
   if (req.headers.host !== undefined) out.push('x-forwarded-host', req.headers.host);
+  if (ctx.trace !== undefined) out.push('traceparent', traceparentFor(ctx.trace));
   if (ctx.rawBody !== undefined) out.push('content-length', String(ctx.rawBody.length));
   const own = ctx.upstreamHeaders;
   if (own !== undefined) for (let i = 0; i < own.length; i++) out.push(own[i]!);

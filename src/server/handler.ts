@@ -7,6 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { CompiledGateway, CompiledRoute } from '../config/compile.js';
 import type { Channels } from '../core/channels.js';
+import type { GatewayMetrics } from '../observe/metrics.js';
+import type { AlertEngine } from '../observe/alerts.js';
+import type { Tracer } from '../observe/tracing.js';
 import { RequestContext } from '../core/context.js';
 import { CORE_ERRORS, type CoreErrorCode } from '../core/errors.js';
 import { PolicyFailure, runPipeline, type PipelineOutcome } from '../core/pipeline.js';
@@ -35,6 +38,16 @@ export interface HandlerState {
   readonly forwardCallbacks: ForwardCallbacks;
   /** 2 × server.maxHeadersCount: the longest rawHeaders list accepted. */
   readonly maxRawHeaders: number;
+  /** Prometheus metrics, when the admin listener exposes them. */
+  readonly metrics?: GatewayMetrics;
+  /** The alert rules' engine, when alerting is on. */
+  readonly alerts?: AlertEngine;
+  /** The tracer, when tracing is on. */
+  readonly tracer?: Tracer;
+  /** Requests that started on this state and have not ended (a replaced state closes at 0). */
+  inflight: number;
+  /** Called when inflight drops to 0 after this state was replaced by a reload. */
+  onIdle: (() => void) | undefined;
 }
 
 /** A request listener for node:http(s). */
@@ -102,6 +115,8 @@ export function createRequestListener(getState: () => HandlerState, scheme: 'htt
     const tracked = res as TrackedResponse;
     tracked[CTX] = ctx;
     tracked[STATE] = state;
+    state.inflight++;
+    if (state.tracer !== undefined) ctx.trace = state.tracer.start(req.headers.traceparent);
     res.once('close', onResponseClose);
     // node:http silently drops headers past maxHeadersCount; the listener lets one more through
     // so that a request with too many is refused here rather than checked on a truncated list.
@@ -226,7 +241,11 @@ function onResponseClose(this: TrackedResponse): void {
     }
   }
   state.accessLog?.(ctx, durationMs, completed);
+  state.metrics?.observe(ctx, durationMs, route);
+  state.alerts?.observe(ctx, route);
+  state.tracer?.end(ctx, route?.upstream);
   if (state.channels.requestEnd.hasSubscribers) state.channels.requestEnd.publish({ ctx, durationMs, completed });
+  if (--state.inflight === 0 && state.onIdle !== undefined) state.onIdle();
 }
 
 /**

@@ -32,7 +32,7 @@ export interface Router {
  *
  * @example
  * ```ts
- * const router = createRouter(compiled.routes, config.routes.map((r) => r.methods));
+ * const router = createRouter(compiled.routes, compiled.routes.map((r) => r.methods));
  * router.find('GET', '/api/v1/tasks/42') // { route, params: { taskId: '42' } }
  * ```
  */

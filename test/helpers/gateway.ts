@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfigText } from '../../src/config/load.js';
+import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
 import { createRegistry, type Registry } from '../../src/config/registry.js';
 import type { Policy } from '../../src/core/policy.js';
 import { generateDevCertificates, type DevCertificates } from '../../src/demo/certs.js';
@@ -55,6 +55,10 @@ export interface TestGatewayOptions {
   readonly upstream?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   /** Policies of the registry (default: the built-ins). */
   readonly policies?: readonly Policy[];
+  /** Write the config to `portcullis.yaml` and load it from there (so reload() can read it again). */
+  readonly fromFile?: boolean;
+  /** Extra files written beside the config (an OpenAPI document …), name → content. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /** A running test gateway. */
@@ -123,6 +127,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   await writeFile(join(dir, 'server.pem'), certs.certPem);
   await writeFile(join(dir, 'server-key.pem'), certs.keyPem, { mode: 0o600 });
   await writeFile(join(dir, 'ca.pem'), certs.caPem);
+  for (const [name, content] of Object.entries(options.files ?? {})) await writeFile(join(dir, name), content);
 
   const requests: UpstreamRequest[] = [];
   const upstreamEvents = new EventEmitter();
@@ -152,7 +157,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const registry = createRegistry(options.policies ?? builtinPolicies);
   let gateway: RunningGateway;
   try {
-    const loaded = loadConfigText(text, { registry, baseDir: dir });
+    let loaded;
+    if (options.fromFile === true) {
+      await writeFile(join(dir, 'portcullis.yaml'), text);
+      loaded = await loadConfigFile(join(dir, 'portcullis.yaml'), registry);
+    } else {
+      loaded = loadConfigText(text, { registry, baseDir: dir });
+    }
     const logger = createLogger(loaded.config.log, {
       write(line: string) {
         raw += line;

@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { constants, KeyObject, sign as nodeSign } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { OutboundClient } from '../../core/outbound.js';
+import { NO_OUTBOUND } from '../../core/outbound.js';
 import type { CompiledPolicy } from '../../core/policy.js';
 import { compileEnvFor, fakeContext } from '../test-helpers.js';
 import policy from './index.js';
@@ -313,7 +314,7 @@ add('secret', 'alg none', `${json({ alg: 'none' })}.${json(claims())}.`, 'alg_no
 
 // --- the three verdicts ---------------------------------------------------------------------------
 
-const outbound: OutboundClient = { request: () => Promise.resolve({ status: 200, headers: {}, body: Buffer.from(JSON.stringify({ keys: published })) }) };
+const outbound: OutboundClient = { request: () => Promise.resolve({ status: 200, headers: {}, body: Buffer.from(JSON.stringify({ keys: published })) }), check: (...args) => NO_OUTBOUND.check(...args) };
 const policies = new Map<ScenarioName, CompiledPolicy>();
 for (const [name, config] of Object.entries(SCENARIOS) as Array<[ScenarioName, Record<string, unknown>]>) {
   const compiled = createJwtAuthenticator(jwtConfig({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: TOL, cache: { maxEntries: 0 }, ...config }), compileEnvFor(policy, { outbound }), { now: () => T });

@@ -197,6 +197,7 @@ export function createJwtAuthenticator(config: JwtConfig, env: CompileEnv, inter
       const key = hmacKeys!.get(alg);
       return key === undefined ? fail('alg_not_allowed') : verify(token, jws, key);
     },
+    ...(jwks === undefined ? {} : { health: () => [{ component: `jwt jwks ${config.issuer}`, up: jwks.usable() }] }),
     async ready() {
       if (jwks !== undefined) await jwks.ready();
     },

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import { pino } from 'pino';
 import type { OutboundClient } from '../../core/outbound.js';
+import { NO_OUTBOUND } from '../../core/outbound.js';
 import type { CompileEnv } from '../../core/policy.js';
 import { createDenial } from '../../core/problem.js';
 import { RequestContext } from '../../core/context.js';
@@ -32,6 +33,7 @@ const token = await new SignJWT({ sub: 'alice', scope: 'tasks:read', roles: ['ed
 
 const outbound: OutboundClient = {
   request: () => Promise.resolve({ status: 200, headers: {}, body: Buffer.from(JSON.stringify({ keys: [jwk] })) }),
+  check: (...args) => NO_OUTBOUND.check(...args),
 };
 const env: CompileEnv = {
   deny: (code) => createDenial(code, { status: 403, title: 'Forbidden', description: '' }),

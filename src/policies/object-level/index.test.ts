@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../../core/config-error.js';
 import type { RequestContext } from '../../core/context.js';
-import { OutboundError, type OutboundClient, type OutboundRequest, type OutboundResponse } from '../../core/outbound.js';
+import { OutboundError, type OutboundClient, type OutboundRequest, type OutboundResponse, NO_OUTBOUND } from '../../core/outbound.js';
 import type { CompiledPolicy, PolicyAuditEvent, ResponseBody } from '../../core/policy.js';
 import type { Principal } from '../../core/principal.js';
 import type { Denial } from '../../core/problem.js';
@@ -29,6 +29,7 @@ function outboundOf(answer: (url: string) => OutboundResponse | Error | Promise<
   const seen: OutboundRequest[] = [];
   return {
     seen,
+    check: (...args) => NO_OUTBOUND.check(...args),
     request(req) {
       seen.push(req);
       const a = answer(req.url);

@@ -330,6 +330,7 @@ function compileRateLimit(config: RateLimitConfig, env: CompileEnv, now: () => n
     }),
     // An upstream's own rate-limit fields would contradict ours.
     ...(removed.length > 0 ? { responseHeaders: { remove: removed } } : {}),
+    health: () => [{ component: `rate-limit store ${storeConfig.type}`, up: store.healthy() }],
     async ready() {
       // Not reachable yet: logged here; requests meet the failure mode until it is.
       if ((await store.ready?.()) === false) storeFailed(new StoreUnavailableError(`cannot connect to the ${storeConfig.type} store`));
