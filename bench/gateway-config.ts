@@ -18,6 +18,8 @@ export interface BenchGatewayOptions {
   readonly outboundAllow?: readonly string[];
   /** Commented lines appended to the routes (placeholders), if any. */
   readonly comments?: readonly string[];
+  /** Top-level YAML lines (an `openapi:` section …), if any. */
+  readonly topLevel?: readonly string[];
 }
 
 /**
@@ -45,7 +47,8 @@ export function gatewayYaml(o: BenchGatewayOptions): string {
   if (o.defaultPolicies && o.defaultPolicies.length > 0) {
     lines.push('defaults:', '  policies:', ...o.defaultPolicies.map((l) => `    ${l}`));
   }
-  lines.push('routes:', ...o.routes.map((r) => `  - ${r}`), ...(o.comments ?? []).map((c) => `  # ${c}`));
+  if (o.topLevel !== undefined) lines.push(...o.topLevel);
+  lines.push(o.routes.length === 0 ? 'routes: []' : 'routes:', ...o.routes.map((r) => `  - ${r}`), ...(o.comments ?? []).map((c) => `  # ${c}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -125,7 +125,8 @@ async function startTarget(target: Exclude<Target, 'direct'>, sc: Scenario, ctx:
     const routes = sc.routes({ upstream, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, ...(ctx.redis ? { redis: { url: ctx.redis.url, keyPrefix: ctx.redis.keyPrefix } } : {}) });
     // The jwt policy fetches the upstream's /jwks through the outbound client: plain HTTP on
     // loopback must be allowed explicitly.
-    writeFileSync(config, gatewayYaml({ port, upstream, routes, defaultPolicies: sc.defaultPolicies, outboundAllow: sc.bearer === true ? [upstream] : [] }));
+    for (const [name, text] of Object.entries(sc.files ?? {})) writeFileSync(join(RUN, name), text);
+    writeFileSync(config, gatewayYaml({ port, upstream, routes, defaultPolicies: sc.defaultPolicies, outboundAllow: sc.bearer === true ? [upstream] : [], ...(sc.topLevel === undefined ? {} : { topLevel: sc.topLevel }) }));
     child = startGroup(process.execPath, [...prof, portcullisEntry, 'start', '--config', config], { cpu: CPU_PROXY, cwd: ROOT, log });
   }
   try {

@@ -69,6 +69,10 @@ export interface Scenario {
   readonly caveat?: (tokens: number) => string;
   /** Response headers Portcullis must send, checked once before timing (lower-case names). */
   readonly expectHeaders?: Readonly<Record<string, string>>;
+  /** Top-level config lines (an `openapi:` section), if any. */
+  readonly topLevel?: readonly string[];
+  /** Files written beside the generated config (the OpenAPI document), name → text. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /** Headers every scenario sends, as the shared peer harness does (a name in Host, not an IP). */
@@ -76,6 +80,36 @@ export interface Scenario {
 const BASE_HEADERS = { Host: 'api.bench.local', Accept: 'application/json', 'User-Agent': 'wrk-bench/1.0' } as const;
 // Plain HTTP: no HSTS (RFC 6797 §7.2), the rest of the default security headers are there.
 const DEFAULT_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" } as const;
+
+/** The demo's task creation (DEMO.md): the body every POST scenario sends. */
+const TASK_BODY = '{"title":"Write the quarterly report","description":"Collect the numbers from finance and summarise them for the board.","priority":"high","dueDate":"2026-12-31"}';
+const TASK_POST = { method: 'POST', path: '/api/v1/tasks', headers: { ...BASE_HEADERS, 'Content-Type': 'application/json' }, body: TASK_BODY } as const;
+
+/** The createTask operation of the demo's document, with its schema. */
+const TASKS_DOCUMENT = `openapi: 3.1.0
+info: { title: bench, version: '1' }
+paths:
+  /api/v1/tasks:
+    post:
+      operationId: createTask
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [title]
+              properties:
+                id: { type: string, readOnly: true }
+                title: { type: string, minLength: 1, maxLength: 200 }
+                description: { type: string, maxLength: 2000 }
+                priority: { type: string, enum: [low, normal, high] }
+                dueDate: { type: string, format: date }
+                ownerId: { type: string, readOnly: true }
+                createdAt: { type: string, format: date-time, readOnly: true }
+      responses:
+        '200': { description: ok }
+`;
 
 /** Rate-limit headers of a limit that never triggers (the bench limit's count is 1e9). */
 const RL_HEADERS = { ...DEFAULT_HEADERS, 'x-ratelimit-limit': '1000000000' } as const;
@@ -154,5 +188,39 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     caveat: () => 'one Redis key, one EVALSHA round trip per request on loopback; the Redis server\'s own CPU is in the note column (the run\'s own redis-server shares the load core), failureMode closed (an unreachable Redis makes the row INVALID, never a silent memory fallback)',
     expectHeaders: RL_HEADERS,
   },
-  // full: { POST JSON + JWT + rate limit + CORS + schema + WAF, undici: false }
+  post: {
+    name: 'post',
+    description: 'POST of the demo\'s task-creation body, passed through (no body inspection)',
+    request: TASK_POST,
+    routes: () => ['{ path: "/api/v1/tasks", methods: [POST], upstream: api, public: true }'],
+    undici: true,
+    undiciLabel: 'undici pass-through',
+    expectHeaders: DEFAULT_HEADERS,
+  },
+  validate: {
+    name: 'validate',
+    description: 'post + the body validated against the demo\'s OpenAPI schema (openapi policy, strict JSON parse)',
+    request: TASK_POST,
+    routes: () => [],
+    topLevel: ['openapi:', '  document: bench-openapi.yaml', '  upstream: api', '  operations: [{ public: true, policies: { openapi: { response: off } } }]'],
+    files: { 'bench-openapi.yaml': TASKS_DOCUMENT },
+    undici: false,
+    direct: false,
+    baseline: 'post',
+    portcullisBaseline: 'post',
+    caveat: () => 'the same body as post; the route is generated from the OpenAPI document (createTask), request validation enforce, responses not checked',
+    expectHeaders: DEFAULT_HEADERS,
+  },
+  waf: {
+    name: 'waf',
+    description: 'post + the WAF (paranoia 1) over the path, headers and every JSON value',
+    request: TASK_POST,
+    routes: () => ['{ path: "/api/v1/tasks", methods: [POST], upstream: api, public: true, policies: { waf: { mode: block } } }'],
+    undici: false,
+    direct: false,
+    baseline: 'post',
+    portcullisBaseline: 'post',
+    caveat: () => 'every request has the same User-Agent (clean values of headers are remembered); the body is parsed strictly and each string inspected',
+    expectHeaders: DEFAULT_HEADERS,
+  },
 };

@@ -17,6 +17,7 @@ let redirectUrl: string;
 let ca: string;
 let idpUrl: string;
 let token: string;
+let carolToken: string;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-demo-'));
@@ -43,6 +44,8 @@ before(async () => {
   await ready;
   ca = await readFile(join(dir, 'ca.pem'), 'utf8');
   token = await getUserToken(idpUrl, 'alice');
+  // A second caller, so the newer tests do not spend alice's token bucket (burst 20).
+  carolToken = await getUserToken(idpUrl, 'carol');
 });
 
 after(async () => {
@@ -106,9 +109,9 @@ test('the plain-HTTP listener answers 308 to the same path on https', async () =
   assert.equal(res.headers.location, `${gatewayUrl}/api/v1/tasks?page=2`);
 });
 
-function call(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+function call(method: string, path: string, body?: string, bearer = token): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(`${gatewayUrl}${path}`, { method, ca, agent: false, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } }, (res) => {
+    const req = httpsRequest(`${gatewayUrl}${path}`, { method, ca, agent: false, headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -150,6 +153,29 @@ test('an export that breaks the document\'s schema is 502, never passed on', asy
   const statuses: number[] = [];
   for (let i = 0; i < 3; i++) statuses.push((await call('GET', '/api/v1/tasks/task-1/export')).status);
   assert.deepEqual(statuses.sort(), [200, 200, 502]);
+});
+
+test('a search passes the WAF; SQL injection and XSS in q are refused (403)', async () => {
+  const search = async (q: string) => {
+    const { status, body } = await call('GET', `/api/v1/tasks/search?q=${encodeURIComponent(q)}`, undefined, carolToken);
+    return [status, (JSON.parse(body) as { code?: string }).code];
+  };
+  assert.deepEqual(await search('report'), [200, undefined]);
+  assert.deepEqual(await search("' OR '1'='1' --"), [403, 'waf.blocked']);
+  assert.deepEqual(await search('<script>alert(document.cookie)</script>'), [403, 'waf.blocked']);
+});
+
+test('a webhook to a public https address is accepted; loopback, metadata and encoded forms are refused', async () => {
+  const hook = async (url: string) => {
+    const { status, body } = await call('POST', '/api/v1/webhooks', JSON.stringify({ url }), carolToken);
+    return [status, (JSON.parse(body) as { code?: string }).code];
+  };
+  assert.deepEqual(await hook('https://93.184.215.14/hooks/tasks'), [201, undefined]);
+  assert.deepEqual(await hook('https://127.0.0.1/hook'), [403, 'ssrf.blocked_address']);
+  assert.deepEqual(await hook('https://169.254.169.254/latest/meta-data/'), [403, 'ssrf.blocked_address']);
+  assert.deepEqual(await hook('https://2130706433/'), [403, 'ssrf.blocked_address']);
+  assert.deepEqual(await hook('https://[::ffff:7f00:1]/'), [403, 'ssrf.blocked_address']);
+  assert.deepEqual(await hook('http://93.184.215.14/'), [400, 'ssrf.invalid_url']);
 });
 
 test('an editor deleting a task gets 403 (function-level)', async () => {

@@ -18,9 +18,10 @@ import propertyLevel from './property-level/index.js';
 import transform from './transform/index.js';
 import openapi from './openapi/index.js';
 import ssrf from './ssrf/index.js';
+import waf from './waf/index.js';
 import type { Policy } from '../core/policy.js';
 
-export { ipFilter, sizeLimit, cors, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform, openapi, ssrf };
+export { ipFilter, sizeLimit, cors, securityHeaders, apiKey, jwt, introspection, rateLimit, rbac, abac, objectLevel, propertyLevel, transform, openapi, waf, ssrf };
 export { IpFilterSchema, type IpFilterConfig } from './ip-filter/index.js';
 export { SizeLimitSchema, type SizeLimitConfig } from './size-limit/index.js';
 export { CorsSchema, type CorsConfig } from './cors/index.js';
@@ -36,6 +37,7 @@ export { PropertyLevelSchema, type PropertyLevelConfig } from './property-level/
 export { TransformSchema, type TransformConfig } from './transform/index.js';
 export { OpenApiSchema, type OpenApiConfig } from './openapi/index.js';
 export { SsrfSchema, type SsrfConfig } from './ssrf/index.js';
+export { WafSchema, type WafConfig } from './waf/index.js';
 
 /**
  * Every built-in policy.
@@ -46,4 +48,4 @@ export { SsrfSchema, type SsrfConfig } from './ssrf/index.js';
  * const catalogue = createCatalogue(builtinPolicies);
  * ```
  */
-export const builtinPolicies: readonly Policy[] = [ipFilter, cors, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, openapi, ssrf, transform];
+export const builtinPolicies: readonly Policy[] = [ipFilter, cors, sizeLimit, securityHeaders, apiKey, introspection, jwt, rateLimit, rbac, objectLevel, abac, propertyLevel, openapi, waf, ssrf, transform];
