@@ -6,7 +6,7 @@
  *
  *   REPO=/work/main
  *   PEER_CMD="node --import $REPO/node_modules/tsx/dist/loader.mjs $REPO/bench/peer.ts" \
- *   PEER_NAME=portcullis PEER_SCENARIOS='s1:- s2:jwt s2e:jwt s3:jwt,rl' PEER_NEEDS_REDIS=1 bench/run.sh
+ *   PEER_NAME=portcullis PEER_SCENARIOS='s1:- s2:jwt s2e:jwt s3:jwt,rl,cors,schema,waf' PEER_NEEDS_REDIS=1 bench/run.sh
  *
  * (`--import tsx` alone resolves tsx from the working directory, which is the harness's.)
  *
@@ -29,11 +29,14 @@
  *   also makes run.sh start its pinned redis-server; otherwise in memory. PORTCULLIS_RL_STORE
  *   (memory | redis) and PORTCULLIS_RL_ALGORITHM (sliding-window | fixed-window | token-bucket;
  *   @fastify/rate-limit counts a fixed window) override either.
- * - Not claimed: cors, schema, waf (no such policies yet), and hdr: the default security headers
- *   are on every response (nosniff, CSP, ...), but HSTS only over HTTPS or behind a trusted
- *   proxy's `X-Forwarded-Proto: https` (RFC 6797 §7.2), and the harness speaks plain HTTP without
- *   that header, so its `strict-transport-security` check fails.
- * So claim `s3:jwt,rl`: tools/check.js checks only the claimed features (plus the valid POST).
+ * - cors: BENCH_CORS_ORIGIN only; schema: the harness's order schema (BENCH_SCHEMA) as the body
+ *   of POST /s3/orders in a generated OpenAPI document (the route comes from it; openapi policy);
+ *   waf: the waf policy at paranoia 1.
+ * - Not claimed: hdr: the default security headers are on every response (nosniff, CSP, ...), but
+ *   HSTS only over HTTPS or behind a trusted proxy's `X-Forwarded-Proto: https` (RFC 6797 §7.2),
+ *   and the harness speaks plain HTTP without that header, so its `strict-transport-security`
+ *   check fails.
+ * So claim `s3:jwt,rl,cors,schema,waf`: tools/check.js checks only the claimed features.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -76,6 +79,7 @@ for (const k of KEYS) {
 }
 
 const routes = ['{ path: "/s1/*", methods: [GET], upstream: api, public: true }'];
+const topLevel: string[] = [];
 const outboundAllow: string[] = [];
 if (jwks.length > 0) {
   const body = Buffer.from(`${JSON.stringify({ keys: jwks })}\n`);
@@ -108,14 +112,23 @@ if (rs256 !== undefined) {
   const keyPrefix = `portcullis-peer:${process.pid}-${Date.now()}:`;
   const store = rlStore === 'memory' ? { type: 'memory' as const } : { type: 'redis' as const, url: redisUrl, keyPrefix };
   const rateLimit = rateLimitPolicyYaml({ rate: `${rlMax}/min`, algorithm: rlAlgorithm, store });
-  routes.push(`{ path: "/s3/*", methods: [POST], upstream: api, policies: { jwt: ${jwt}, rate-limit: ${rateLimit} } }`);
-  s3 = `jwt + rate-limit ${rlMax}/min ${rlAlgorithm} per ip, ${rlStore === 'memory' ? 'memory store' : `Redis ${redisUrl} (key prefix ${keyPrefix})`}`;
+  const origin = env.BENCH_CORS_ORIGIN ?? 'https://app.example.com';
+  const cors = `{ origins: [${JSON.stringify(origin)}], methods: [POST], allowedHeaders: [authorization, content-type] }`;
+  // schema: the harness's JSON schema as the request body of POST /s3/orders in an OpenAPI
+  // document, so the route comes from the document and the openapi policy validates it.
+  const schema = JSON.parse(readFileSync(env.BENCH_SCHEMA ?? join(import.meta.dirname, '../../shared/bench/scenarios/order.schema.json'), 'utf8')) as Record<string, unknown>;
+  delete schema.$id;
+  const document = join(runDir, `portcullis-peer-${port}.openapi.json`);
+  writeFileSync(document, JSON.stringify({
+    openapi: '3.1.0', info: { title: 'bench s3', version: '1' },
+    paths: { '/s3/orders': { post: { operationId: 'createOrder', requestBody: { required: true, content: { 'application/json': { schema } } }, responses: { default: { description: 'any' } } } } },
+  }));
+  topLevel.push('openapi:', `  document: ${JSON.stringify(document)}`, '  upstream: api', `  operations: [{ policies: { jwt: ${jwt}, rate-limit: ${rateLimit}, cors: ${cors}, waf: { mode: block }, openapi: { response: off } } }]`);
+  s3 = `from an OpenAPI document: jwt + rate-limit ${rlMax}/min ${rlAlgorithm} per ip (${rlStore === 'memory' ? 'memory store' : `Redis ${redisUrl}, key prefix ${keyPrefix}`}) + cors + schema (openapi) + waf PL1`;
 }
-const placeholders = [
-  `s3 still lacks: cors: { origins: [${env.BENCH_CORS_ORIGIN ?? '?'}] }, schema: ${env.BENCH_SCHEMA ?? '?'}, waf (no such policies yet); hdr: HSTS only over HTTPS or a trusted X-Forwarded-Proto`,
-];
+const placeholders = ['hdr: HSTS only over HTTPS or behind a trusted X-Forwarded-Proto (RFC 6797 §7.2)'];
 
-writeFileSync(file, gatewayYaml({ port, upstream, routes, outboundAllow, comments: placeholders }));
+writeFileSync(file, gatewayYaml({ port, upstream, routes, outboundAllow, comments: placeholders, topLevel }));
 const code = await runStart(['--config', file], { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
 if (code !== 0) process.exit(code);
 console.log(`portcullis peer listening on 127.0.0.1:${port} -> ${upstream} (config ${file}; JWKS ${outboundAllow[0] ?? 'none'}/jwks; s3: ${s3})`);
