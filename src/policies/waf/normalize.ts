@@ -237,9 +237,9 @@ function isPlain(s: string): boolean {
   return true;
 }
 
-/** Characters NFKC leaves alone that read as path separators or dots to a lenient decoder. */
+/** Characters NFKC leaves alone that read as separators, dots or quotes to a lenient decoder (primes and curly quotes pasted into payloads). */
 const CONFUSABLES: Readonly<Record<number, string>> = {
-  0x2215: '/', 0x2044: '/', 0x29f8: '/', 0x2216: '\\', 0x29f9: '\\', 0x2024: '.', 0x2028: '\n', 0x2029: '\n', 0x02bc: "'", 0x2018: "'", 0x2019: "'",
+  0x2215: '/', 0x2044: '/', 0x29f8: '/', 0x2216: '\\', 0x29f9: '\\', 0x2024: '.', 0x2028: '\n', 0x2029: '\n', 0x02bc: "'", 0x2018: "'", 0x2019: "'", 0x2032: "'", 0x2033: '"', 0x201c: '"', 0x201d: '"',
 };
 
 /** Folds non-ASCII forms and drops characters that carry nothing but evasion. */
