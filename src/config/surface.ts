@@ -51,7 +51,8 @@ export function describeSurface(routes: readonly CompiledRoute[]): RouteSurface[
       if (phase === 'authenticate') authentication.push(name);
       else if (phase === 'authorize') authorization.push(summary);
       else if (phase === 'limit' || name === 'size-limit') limits.push(...(name === 'rate-limit' ? rateLimits(asRecord(config)) : [summary]));
-      else if (phase === 'validate') validation.push(summary);
+      // transform runs in the validate phase (after the checks) but rewrites rather than checks.
+      else if (phase === 'validate' && name !== 'transform') validation.push(summary);
     }
     return {
       methods: route.methods,
