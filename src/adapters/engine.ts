@@ -11,10 +11,13 @@ import type { Logger } from 'pino';
 import { HOP_BY_HOP, type CompiledGateway, type CompiledRoute } from '../config/compile.js';
 import type { Channels } from '../core/channels.js';
 import { RequestContext } from '../core/context.js';
-import { CORE_ERRORS, type CoreErrorCode } from '../core/errors.js';
+import { CORE_ERRORS } from '../core/errors.js';
 import type { NamedHandler } from '../core/pipeline.js';
+import { coreDenial, isUnsafePath } from '../core/request-guards.js';
 import { createDenial, type Denial } from '../core/problem.js';
 import { requestIdFrom } from '../observe/correlation.js';
+
+export { coreDenial };
 import type { ClientIpResolver, ForwardedHttpsResolver } from '../server/client-ip.js';
 import type { Router } from '../server/router.js';
 
@@ -55,26 +58,6 @@ export type Started =
   | { readonly kind: 'route' | 'unmatched'; readonly ctx: RequestContext; readonly app: AppRoute }
   | { readonly kind: 'refused'; readonly ctx: RequestContext; readonly app: AppRoute; readonly denial: Denial; readonly source: string };
 
-// The same paths server/handler.ts refuses before routing: forms a router may normalise into a
-// route that was never checked.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
-const UNSAFE_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|%2f|%5c|%00|[\\\x00-\x20\x7f]/i;
-
-const CORE_DENIALS = new Map<string, Denial>();
-
-/**
- * The denial for a core catalogue code, built once.
- *
- * @example
- * ```ts
- * coreDenial('route.not_found').status // 404
- * ```
- */
-export function coreDenial(code: CoreErrorCode): Denial {
-  let denial = CORE_DENIALS.get(code);
-  if (denial === undefined) CORE_DENIALS.set(code, (denial = createDenial(code, CORE_ERRORS[code])));
-  return denial;
-}
 
 /**
  * Prepares a compiled route for app mode.
@@ -117,7 +100,7 @@ export function startRequest(engine: Engine, req: IncomingMessage, res: ServerRe
   const tls = (req.socket as Partial<TLSSocket>).encrypted === true;
   const ctx = new RequestContext(req, res, tls || engine.forwardedHttps(req) ? 'https' : 'http', engine.clientIp(req), requestIdFrom(req.headers['x-request-id']), performance.now());
   const fallback = engine.fallback;
-  if (UNSAFE_PATH.test(ctx.path) || ctx.path.charCodeAt(0) !== 47 /* / */) return { kind: 'refused', ctx, app: fallback, denial: coreDenial('request.invalid_path'), source: 'gateway' };
+  if (isUnsafePath(ctx.path)) return { kind: 'refused', ctx, app: fallback, denial: coreDenial('request.invalid_path'), source: 'gateway' };
   const lookup = engine.router.find(ctx.method, ctx.path, ctx.method === 'OPTIONS' ? req.headers['access-control-request-method'] : undefined);
   if (lookup === undefined) {
     if (engine.unmatched === 'next') return { kind: 'unmatched', ctx, app: fallback };

@@ -6,9 +6,9 @@
  */
 import type { CompiledRoute } from '../config/compile.js';
 import type { RequestContext } from '../core/context.js';
-import type { ResponseBody, ResponseHead } from '../core/policy.js';
+import type { ResponseHead } from '../core/policy.js';
 import { PROBLEM_CONTENT_TYPE, problemBody, type Denial } from '../core/problem.js';
-import { isJsonContentType } from '../core/request-body.js';
+import { responseBodyOf } from '../core/response-body.js';
 
 /** Header values as node:http and Fastify take them: a repeated name as a list. */
 export type GroupedHeaders = Record<string, string | string[]>;
@@ -106,18 +106,7 @@ export function finishHead(ctx: RequestContext, route: CompiledRoute, drop: Read
  * ```
  */
 export function runBodyHooks(ctx: RequestContext, route: CompiledRoute, head: ResponseHead, raw: Buffer): Denial | Buffer {
-  const contentType = headerValue(head.headers, 'content-type');
-  let isJson = false;
-  let value: unknown = undefined;
-  if (isJsonContentType(contentType) && headerValue(head.headers, 'content-encoding') === undefined && raw.length > 0) {
-    try {
-      value = JSON.parse(raw.toString('utf8'));
-      isJson = true;
-    } catch {
-      // Said JSON, sent something else: hooks see isJson false and decide (they fail closed).
-    }
-  }
-  const body: ResponseBody = { isJson, value, raw, changed: false };
+  const body = responseBodyOf(head.headers, raw);
   const hooks = route.responseBodyHandlers;
   for (let i = 0; i < hooks.length; i++) {
     const denial = hooks[i]!(ctx, head, body);
@@ -154,11 +143,6 @@ export function renderDenial(ctx: RequestContext, denial: Denial, base: readonly
   for (let i = 0; i < denial.headers.length; i++) headers.push(denial.headers[i]!);
   for (let i = 0; i < ctx.responseHeaders.length; i++) headers.push(ctx.responseHeaders[i]!);
   return { status: denial.status, headers, body: ctx.method === 'HEAD' ? undefined : body };
-}
-
-function headerValue(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
 }
 
 /**

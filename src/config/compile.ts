@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, type ConfigIssue, type ConfigPath } from '../core/config-error.js';
 import type { ApiOperation } from '../core/operation.js';
-import type { JsonLimits } from '../core/strict-json.js';
+import { strictestJsonLimits, type JsonLimits } from '../core/strict-json.js';
 import { routeLabel, type RouteSpec } from './route-specs.js';
 import { PHASES, type Phase, type ComponentHealth, type CompiledPolicy, type Policy, type PolicyAuditEvent, type ResponseBodyHandler, type ResponseHandler } from '../core/policy.js';
 import { readBodyStep } from '../core/request-body.js';
@@ -260,7 +260,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function assembleRoute(spec: RouteSpec, parts: ReadonlyArray<{ policy: Policy; compiled: CompiledPolicy; config: unknown }>, config: GatewayConfig, audit: (e: AuthAuditEvent) => void, wrapStep?: (h: NamedHandler) => NamedHandler): CompiledRoute {
   const { name, path: template, upstream, public: isPublic } = spec;
   const setHeaders: string[] = spec.operation?.deprecated === true ? deprecationHeaders(spec.operation) : [];
-  let jsonLimits: Partial<JsonLimits> | undefined;
+  const jsonLimits: Array<Partial<JsonLimits>> = [];
   const drop = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripResponseHeaders.map((h) => h.toLowerCase())]);
   const dropRequest = new Set<string>([...HOP_BY_HOP, ...config.proxy.stripRequestHeaders.map((h) => h.toLowerCase())]);
   const dropPrefixes: string[] = [];
@@ -280,7 +280,7 @@ function assembleRoute(spec: RouteSpec, parts: ReadonlyArray<{ policy: Policy; c
       authAt = handlers.length;
     }
     if (compiled.requestBody !== undefined && bodyAt === -1) bodyAt = handlers.length;
-    if (compiled.jsonLimits !== undefined) jsonLimits = strictest(jsonLimits, compiled.jsonLimits);
+    if (compiled.jsonLimits !== undefined) jsonLimits.push(compiled.jsonLimits);
     if (compiled.onRequest) handlers.push({ policy: policy.name, run: compiled.onRequest });
     if (compiled.onResponseBody) responseBodyHandlers.push(compiled.onResponseBody);
     if (compiled.forwardCredentialHeaders !== true) for (const h of compiled.credentialHeaders ?? []) dropRequest.add(h.toLowerCase());
@@ -296,7 +296,7 @@ function assembleRoute(spec: RouteSpec, parts: ReadonlyArray<{ policy: Policy; c
     for (const h of compiled.responseHeaders?.remove ?? []) drop.add(h.toLowerCase());
   }
   // The body is read just before the first policy that needs it: cheaper refusals come first.
-  if (bodyAt !== -1) handlers.splice(bodyAt, 0, readBodyStep(jsonLimits));
+  if (bodyAt !== -1) handlers.splice(bodyAt, 0, readBodyStep(jsonLimits.length === 0 ? undefined : strictestJsonLimits(jsonLimits)));
   if (methods.length > 0 || !isPublic) handlers.splice(authAt === -1 ? handlers.length : Math.min(authAt, bodyAt === -1 ? authAt : bodyAt), 0, authenticateStep(methods, isPublic, audit));
   const setHeadersPlain: string[] = [];
   for (let i = 0; i < setHeaders.length; i += 2) {
@@ -305,13 +305,6 @@ function assembleRoute(spec: RouteSpec, parts: ReadonlyArray<{ policy: Policy; c
   const answersPreflight = parts.some((p) => p.compiled.answersPreflight === true);
   const policies = parts.map((p) => ({ name: p.policy.name, phase: p.policy.phase, config: p.config }));
   return { name, template, upstream, methods: spec.methods, public: isPublic, operation: spec.operation, policies, handlers: wrapStep === undefined ? handlers : handlers.map(wrapStep), responseHandlers, endHandlers, responseBodyHandlers, setHeaders, setHeadersPlain, dropResponseHeaders: drop, dropRequestHeaders: dropRequest, dropRequestPrefixes: dropPrefixes, answersPreflight };
-}
-
-function strictest(a: Partial<JsonLimits> | undefined, b: Partial<JsonLimits>): Partial<JsonLimits> {
-  if (a === undefined) return b;
-  const out: Record<string, number> = { ...a };
-  for (const [k, v] of Object.entries(b)) if (typeof v === 'number') out[k] = Math.min(out[k] ?? v, v);
-  return out;
 }
 
 /**

@@ -7,8 +7,8 @@
 import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../config/compile.js';
 import type { RequestContext } from '../core/context.js';
-import type { ResponseBody, ResponseHead } from '../core/policy.js';
-import { isJsonContentType } from '../core/request-body.js';
+import type { ResponseHead } from '../core/policy.js';
+import { responseBodyOf } from '../core/response-body.js';
 import { ForwardHandler, type ForwardCallbacks } from './forward-handler.js';
 
 /** Raised into the upstream exchange when its body passes maxResponseBytes. */
@@ -52,18 +52,7 @@ export class BufferingHandler extends ForwardHandler {
     if (head === undefined || this.res.destroyed) return;
     const raw = Buffer.concat(this.chunks, this.size);
     this.chunks = [];
-    const contentType = headerValue(head.headers, 'content-type');
-    let isJson = false;
-    let value: unknown = undefined;
-    if (isJsonContentType(contentType) && headerValue(head.headers, 'content-encoding') === undefined && raw.length > 0) {
-      try {
-        value = JSON.parse(raw.toString('utf8'));
-        isJson = true;
-      } catch {
-        // An upstream that says JSON and sends something else: hooks see isJson false and decide.
-      }
-    }
-    const body: ResponseBody = { isJson, value, raw, changed: false };
+    const body = responseBodyOf(head.headers, raw);
     const hooks = this.route.responseBodyHandlers;
     try {
       for (let i = 0; i < hooks.length; i++) {
@@ -91,11 +80,6 @@ export class BufferingHandler extends ForwardHandler {
     }
     super.onResponseError(controller, error);
   }
-}
-
-function headerValue(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
 }
 
 /** Replaces every entry of `name` by one with `value` (content-length after a rewrite). */

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { CompiledGateway, CompiledRoute } from '../config/compile.js';
 import type { Channels } from '../core/channels.js';
+import { coreDenial, isUnsafePath } from '../core/request-guards.js';
 import type { GatewayMetrics } from '../observe/metrics.js';
 import type { AlertEngine } from '../observe/alerts.js';
 import type { Tracer } from '../observe/tracing.js';
@@ -53,10 +54,6 @@ export interface HandlerState {
 /** A request listener for node:http(s). */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-// Dot segments (also encoded), encoded slash or backslash, backslash, NUL and control characters:
-// forms an upstream may normalise into a path the gateway never checked.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
-const UNSAFE_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|%2f|%5c|%00|[\\\x00-\x20\x7f]/i;
 
 /**
  * A Host header value: a registered name or IPv4 address (RFC 3986 reg-name without
@@ -84,20 +81,7 @@ const STATE = Symbol('portcullis.state');
 const ROUTE = Symbol('portcullis.route');
 type TrackedResponse = ServerResponse & { [CTX]?: RequestContext; [STATE]?: HandlerState; [ROUTE]?: CompiledRoute };
 
-/** Core denials without a detail, built once. */
-const CORE_DENIALS = new Map<string, Denial>(Object.entries(CORE_ERRORS).map(([code, spec]) => [code, createDenial(code, spec)]));
-
-/**
- * The denial for a core catalogue code.
- *
- * @example
- * ```ts
- * coreDenial('route.not_found').status // 404
- * ```
- */
-export function coreDenial(code: CoreErrorCode): Denial {
-  return CORE_DENIALS.get(code)!;
-}
+export { coreDenial } from '../core/request-guards.js';
 
 /**
  * Creates the request listener for one configuration (getState is read per request, so a reload
@@ -131,7 +115,7 @@ export function createRequestListener(getState: () => HandlerState, scheme: 'htt
       refuse(state, ctx, coreDenial('request.bad_request'), headersOf(ctx, state.compiled.fallback), 'gateway');
       return;
     }
-    if (UNSAFE_PATH.test(ctx.path) || ctx.path.charCodeAt(0) !== 47 /* / */) {
+    if (isUnsafePath(ctx.path)) {
       refuse(state, ctx, coreDenial('request.invalid_path'), headersOf(ctx, state.compiled.fallback), 'gateway');
       return;
     }
